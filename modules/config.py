@@ -1,0 +1,374 @@
+"""The deployment config: one JSON file, one typed schema, one clear error per bad field.
+
+Pure pydantic (no cdktf import), so validating a config costs well under a second and the
+synth fails before it writes anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
+from lambda_src.inventory import BaseModelProvider, Inventory, ModelSpec, PublicModelId, Task
+from modules import bedrock_iam
+from modules.regions import check_region, partition_of
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "default.json"
+
+Region = Annotated[str, AfterValidator(check_region)]
+
+_IAM_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
+_FM_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:bedrock:[a-z]{2}(-gov)?-[a-z]+-\d::foundation-model/[a-z0-9-]+\.[a-z0-9._:-]+$"
+)
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _principal_arn(value: str) -> str:
+    if not _IAM_PRINCIPAL.match(value):
+        raise ValueError(
+            f"{value!r} is not an IAM role or user ARN "
+            "(arn:aws:iam::<12-digit account>:role/<name> or :user/<name>)"
+        )
+    return value
+
+
+def _foundation_model_arn(value: str) -> str:
+    if not _FM_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not a foundation-model ARN "
+            "(arn:aws:bedrock:<region>::foundation-model/<provider>.<model>)"
+        )
+    return value
+
+
+def _origin(value: str) -> str:
+    if value != "*" and not _ORIGIN.match(value):
+        raise ValueError(f"{value!r} is not an origin (https://host[:port], or '*')")
+    return value
+
+
+PrincipalArn = Annotated[str, AfterValidator(_principal_arn)]
+FoundationModelArn = Annotated[str, AfterValidator(_foundation_model_arn)]
+Origin = Annotated[str, AfterValidator(_origin)]
+Prefix = Annotated[
+    str,
+    StringConstraints(min_length=2, pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"),
+]
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
+TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
+
+# CloudWatch Logs accepts only these retention periods.
+LogRetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class LambdaSettings(_Strict):
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    runtime: Literal["python3.12", "python3.13"] = "python3.12"
+    memory_mb: int = Field(default=1024, ge=128, le=10240)
+    timeout_seconds: int = Field(default=120, ge=1, le=900)
+    reserved_concurrency: int = Field(default=20, ge=1, le=10000)
+    log_retention_days: LogRetentionDays = 365
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    inventory_cache_seconds: int = Field(default=300, ge=0, le=86400)
+
+    @property
+    def python_version(self) -> str:
+        return self.runtime.removeprefix("python")
+
+
+class CorsSettings(_Strict):
+    allow_origins: tuple[Origin, ...] = Field(min_length=1, max_length=100)
+    allow_headers: tuple[str, ...] = (
+        "authorization",
+        "content-type",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+    )
+    max_age_seconds: int = Field(default=300, ge=0, le=86400)
+
+
+class FunctionUrlSettings(_Strict):
+    auth_type: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+    # NONE makes the URL public; it must be asked for twice, on purpose.
+    allow_unauthenticated: bool = False
+    cors: CorsSettings | None = None
+
+    @model_validator(mode="after")
+    def _none_needs_opt_in(self) -> FunctionUrlSettings:
+        if self.auth_type == "NONE" and not self.allow_unauthenticated:
+            raise ValueError(
+                "auth_type NONE makes the API public to anyone with the URL; "
+                "set allow_unauthenticated to true to confirm, or keep AWS_IAM"
+            )
+        return self
+
+
+class BedrockModel(_Strict):
+    """A Bedrock model id, cross-region inference profile id, or model / profile ARN."""
+
+    model_id: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    # Public id in /v1/models and in requests; defaults to model_id (ARNs need one).
+    id: PublicModelId | None = None
+    region: Region | None = None
+    task: Task = "chat"
+    # Model family, required for ARNs that do not carry it (custom, provisioned, imported, ...).
+    base_model_provider: BaseModelProvider | None = None
+    # Regions a cross-region profile routes to, where the pinned table does not fit.
+    profile_regions: tuple[Region, ...] | None = Field(default=None, min_length=1)
+    # For application inference profiles: the foundation models the profile was made from.
+    foundation_model_arns: tuple[FoundationModelArn, ...] = ()
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> BedrockModel:
+        try:
+            ref = parse_model_ref(self.model_id)
+        except ModelIdError as err:
+            raise ValueError(str(err)) from None
+        if ref.is_arn and self.id is None:
+            raise ValueError(f"model_id {self.model_id!r} is an ARN: give the model a public 'id'")
+        if ref.provider is None and self.base_model_provider is None:
+            raise ValueError(
+                f"model_id {self.model_id!r} ({ref.kind}) does not say which model family it is: "
+                "set base_model_provider (lower case, e.g. 'anthropic', 'meta', 'amazon')"
+            )
+        if ref.provider and self.base_model_provider and ref.provider != self.base_model_provider:
+            raise ValueError(
+                f"base_model_provider {self.base_model_provider!r} contradicts model_id "
+                f"{self.model_id!r} (provider {ref.provider!r})"
+            )
+        if ref.kind == "application-inference-profile" and not self.foundation_model_arns:
+            raise ValueError(
+                "an application inference profile needs foundation_model_arns: the "
+                "foundation-model ARNs it routes to (invoking it needs permission on each)"
+            )
+        if ref.kind != "application-inference-profile" and self.foundation_model_arns:
+            raise ValueError("foundation_model_arns applies only to application inference profiles")
+        if self.profile_regions and ref.kind != "inference-profile":
+            raise ValueError("profile_regions applies only to cross-region inference profiles")
+        if ref.is_arn and self.region and ref.region != self.region:
+            raise ValueError(f"region {self.region!r} contradicts the ARN's region {ref.region!r}")
+        return self
+
+    @property
+    def public_id(self) -> str:
+        return self.id or self.model_id
+
+
+class BedrockSettings(_Strict):
+    # Region the Lambda calls Bedrock in; defaults to the deployment region.
+    region: Region | None = None
+    models: tuple[BedrockModel, ...] = ()
+
+
+class DeploymentConfig(_Strict):
+    prefix: Prefix
+    region: Region
+    # Anything but an explicit "dev" is treated as production.
+    stage: Literal["dev", "prod"] = "prod"
+    lambda_: LambdaSettings = Field(default_factory=LambdaSettings, alias="lambda")
+    function_url: FunctionUrlSettings = Field(default_factory=FunctionUrlSettings)
+    admin_principals: tuple[PrincipalArn, ...] = ()
+    bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
+    # Log prompts and completions (off: they may hold personal or confidential data).
+    log_prompts: bool = False
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=40)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_fits(cls, prefix: str) -> str:
+        for name in resource_names(prefix).values():
+            excess = len(name.value) - name.limit
+            if excess > 0:
+                raise ValueError(
+                    f"prefix {prefix!r} is too long: it makes the {name.what} {name.value!r} "
+                    f"{len(name.value)} characters, over the limit of {name.limit}; "
+                    f"use at most {len(prefix) - excess} characters"
+                )
+        return prefix
+
+    @model_validator(mode="after")
+    def _check(self) -> DeploymentConfig:
+        seen: dict[str, int] = {}
+        for i, model in enumerate(self.bedrock.models):
+            if model.public_id in seen:
+                raise ValueError(
+                    f"bedrock.models[{i}]: model id {model.public_id!r} is already used by "
+                    f"bedrock.models[{seen[model.public_id]}]"
+                )
+            seen[model.public_id] = i
+            ref = parse_model_ref(model.model_id)
+            region = self.bedrock_region_of(model)
+            if ref.partition and ref.partition != partition_of(region):
+                raise ValueError(f"bedrock.models[{i}]: ARN partition does not match region {region!r}")
+            try:
+                bedrock_iam.check_profile_region(ref, region, model.profile_regions)
+            except ValueError as err:
+                raise ValueError(f"bedrock.models[{i}]: {err}") from None
+        return self
+
+    def bedrock_region_of(self, model: BedrockModel) -> str:
+        if model.region:
+            return model.region
+        ref = parse_model_ref(model.model_id)
+        return ref.region or self.bedrock.region or self.region
+
+    @property
+    def names(self) -> dict[str, ResourceName]:
+        return resource_names(self.prefix)
+
+    def inventory(self) -> Inventory:
+        specs = [
+            ModelSpec(
+                id=m.public_id,
+                provider="bedrock",
+                model=m.model_id,
+                task=m.task,
+                region=self.bedrock_region_of(m),
+                base_model_provider=m.base_model_provider or parse_model_ref(m.model_id).provider,  # type: ignore[arg-type]
+                limits={"max_tokens": m.max_tokens} if m.max_tokens else {},  # type: ignore[arg-type]
+            )
+            for m in self.bedrock.models
+        ]
+        return Inventory(models=tuple(specs))
+
+
+class ResourceName(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    limit: int
+    what: str
+
+
+def resource_names(prefix: str) -> dict[str, ResourceName]:
+    """Every name the prefix feeds, with the limit of the service that owns it."""
+    function = f"{prefix}-inference-api"
+    return {
+        "function": ResourceName(value=function, limit=64, what="Lambda function name"),
+        "role": ResourceName(value=function, limit=64, what="IAM role name"),
+        "policy": ResourceName(value=f"{function}-access", limit=128, what="IAM policy name"),
+        "log_group": ResourceName(value=f"/aws/lambda/{function}", limit=512, what="log group name"),
+        "secret": ResourceName(value=f"{prefix}/api-keys", limit=512, what="secret name"),
+        "inventory_parameter": ResourceName(
+            value=f"/{prefix}/model-inventory", limit=1011, what="SSM parameter name"
+        ),
+    }
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; ``str()`` is the message for the user."""
+
+
+def load_config(path: str | Path) -> DeploymentConfig:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read config file: {err.strerror or err}") from None
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{path}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a JSON object, not {type(data).__name__}")
+    data.pop("$schema", None)
+    try:
+        # Validate in JSON mode: strict about types, and arrays may fill tuple fields.
+        return DeploymentConfig.model_validate_json(json.dumps(data))
+    except ValidationError as err:
+        raise ConfigError("\n".join(f"{path}: {line}" for line in describe_errors(err))) from None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the field at ``loc`` (for listing allowed keys)."""
+    from typing import get_args, get_origin
+
+    current: Any = DeploymentConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None:
+            return None
+        field = next((f for n, f in fields.items() if part in (n, f.alias)), None)
+        if field is None:
+            return None
+        ann = field.annotation
+        # Unwrap Optional[...] / tuple[...] down to a model class.
+        while get_origin(ann) is not None:
+            args = [a for a in get_args(ann) if a is not type(None) and a is not Ellipsis]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            ann = models[0] if models else (args[0] if args else None)
+        current = ann
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _allowed_keys(model: type[BaseModel]) -> str:
+    return ", ".join(f.alias or n for n, f in model.model_fields.items())
+
+
+def describe_errors(err: ValidationError) -> Iterator[str]:
+    """One line per problem: field path, what is wrong, what is allowed."""
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        kind = e["type"]
+        if not loc:  # whole-config checks name their fields in the message
+            yield e["msg"].removeprefix("Value error, ")
+            continue
+        path = _field_path(loc)
+        if kind == "extra_forbidden":
+            owner = _model_at(loc[:-1])
+            allowed = f"; allowed fields here: {_allowed_keys(owner)}" if owner else ""
+            yield f"{path}: unknown field{allowed}"
+            continue
+        if kind == "missing":
+            yield f"{path}: required field is missing"
+            continue
+        msg = e["msg"].removeprefix("Value error, ")
+        got = e.get("input")
+        shown = ""
+        # Our own value errors already quote the value; pydantic's built-in ones do not.
+        if kind != "value_error" and not isinstance(got, dict | list) and "input" in e:
+            shown = f" (got {json.dumps(got)})"
+        yield f"{path}: {msg}{shown}"

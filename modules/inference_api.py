@@ -1,0 +1,248 @@
+"""The inference API: Lambda function, Function URL, log group, execution role, the API-keys
+secret and the model-inventory parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdktf import AssetType, TerraformAsset, TerraformOutput, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl, LambdaFunctionUrlCors
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from constructs import Construct
+
+from modules.packaging import Package
+
+HANDLER = "lambda_src.app.lambda_handler"
+# SSM String parameter size limits per tier.
+STANDARD_TIER_MAX = 4096
+ADVANCED_TIER_MAX = 8192
+
+
+@dataclass(frozen=True)
+class CorsProps:
+    allow_origins: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    max_age_seconds: int
+
+
+@dataclass(frozen=True)
+class InferenceApiProps:
+    function_name: str
+    role_name: str
+    policy_name: str
+    log_group_name: str
+    secret_name: str
+    inventory_parameter_name: str
+    inventory_json: str
+    package: Package
+    architecture: str
+    runtime: str
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int
+    log_retention_days: int
+    auth_type: str
+    cors: CorsProps | None
+    # (actions, resource ARNs) pairs for the models the function may invoke; ARNs may hold
+    # Terraform tokens (the account id).
+    invoke_grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def inventory_parameter_tier(inventory_json: str) -> str:
+    size = len(inventory_json.encode())
+    if size <= STANDARD_TIER_MAX:
+        return "Standard"
+    if size <= ADVANCED_TIER_MAX:
+        return "Advanced"
+    raise ValueError(
+        f"the model inventory is {size} bytes; an SSM parameter holds at most "
+        f"{ADVANCED_TIER_MAX} (shorten model ids or split the deployment)"
+    )
+
+
+def _statement(sid: str, actions: list[str], resources: list[str]) -> DataAwsIamPolicyDocumentStatement:
+    return DataAwsIamPolicyDocumentStatement(sid=sid, effect="Allow", actions=actions, resources=resources)
+
+
+class InferenceApi(Construct):
+    """Everything the API needs in one account and region; providers belong to the stack."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: InferenceApiProps) -> None:
+        super().__init__(scope, id_)
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "logs",
+            name=props.log_group_name,
+            retention_in_days=props.log_retention_days,
+        )
+        self.log_group.override_logical_id("lambda")
+
+        self.api_keys_secret = SecretsmanagerSecret(
+            self,
+            "api-keys",
+            name=props.secret_name,
+            description="Third-party provider API keys for the inference API, as one JSON object.",
+        )
+        self.api_keys_secret.override_logical_id("api_keys")
+        # Created as an empty object; operators fill it in, and later applies leave it alone.
+        api_keys_version = SecretsmanagerSecretVersion(
+            self,
+            "api-keys-initial",
+            secret_id=self.api_keys_secret.id,
+            secret_string="{}",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]),
+        )
+        api_keys_version.override_logical_id("api_keys")
+
+        self.inventory_parameter = SsmParameter(
+            self,
+            "inventory",
+            name=props.inventory_parameter_name,
+            description="Model inventory of the inference API (JSON).",
+            type="String",
+            tier=inventory_parameter_tier(props.inventory_json),
+            value=props.inventory_json,
+        )
+        self.inventory_parameter.override_logical_id("model_inventory")
+
+        assume = DataAwsIamPolicyDocument(
+            self,
+            "assume",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["lambda.amazonaws.com"]
+                        )
+                    ],
+                )
+            ],
+        )
+        assume.override_logical_id("lambda_assume_role")
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.role_name,
+            description="Execution role of the inference API function.",
+            assume_role_policy=assume.json,
+        )
+        self.role.override_logical_id("lambda")
+
+        statements = [
+            _statement(
+                "WriteOwnLogs",
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [f"{self.log_group.arn}:*"],
+            ),
+            # X-Ray has no resource-level permissions: "*" is the only valid resource.
+            _statement("XRay", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
+            _statement("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
+            _statement("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
+        ]
+        for i, (actions, resources) in enumerate(props.invoke_grants):
+            statements.append(
+                _statement(
+                    f"InvokeModels{i}",
+                    list(actions),
+                    list(resources),
+                )
+            )
+        access = DataAwsIamPolicyDocument(self, "access", statement=statements)
+        access.override_logical_id("lambda")
+        policy = IamRolePolicy(self, "policy", name=props.policy_name, role=self.role.id, policy=access.json)
+        policy.override_logical_id("lambda")
+
+        asset = TerraformAsset(self, "package", path=str(props.package.path), type=AssetType.FILE)
+        self.function = LambdaFunction(
+            self,
+            "function",
+            function_name=props.function_name,
+            description="OpenAI-compatible inference API over Bedrock and other providers.",
+            role=self.role.arn,
+            handler=HANDLER,
+            runtime=props.runtime,
+            architectures=[props.architecture],
+            memory_size=props.memory_mb,
+            timeout=props.timeout_seconds,
+            reserved_concurrent_executions=props.reserved_concurrency,
+            filename=asset.path,
+            source_code_hash=props.package.source_code_hash,
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="JSON", log_group=self.log_group.name
+            ),
+            environment=LambdaFunctionEnvironment(
+                variables={
+                    "INVENTORY_PARAMETER_NAME": self.inventory_parameter.name,
+                    "KEYS_SECRET_ARN": self.api_keys_secret.arn,
+                    **props.environment,
+                }
+            ),
+            depends_on=[self.log_group, policy],
+        )
+        self.function.override_logical_id("this")
+
+        cors = (
+            LambdaFunctionUrlCors(
+                allow_origins=list(props.cors.allow_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=list(props.cors.allow_headers),
+                max_age=props.cors.max_age_seconds,
+            )
+            if props.cors
+            else None
+        )
+        self.function_url = LambdaFunctionUrl(
+            self,
+            "url",
+            function_name=self.function.function_name,
+            authorization_type=props.auth_type,
+            cors=cors,
+        )
+        self.function_url.override_logical_id("this")
+        if props.auth_type == "NONE":
+            public = LambdaPermission(
+                self,
+                "public-url",
+                statement_id="FunctionUrlAllowPublicAccess",
+                action="lambda:InvokeFunctionUrl",
+                function_name=self.function.function_name,
+                principal="*",
+                function_url_auth_type="NONE",
+            )
+            public.override_logical_id("public_function_url")
+
+        for name, value, description in (
+            ("lambda_function_url", self.function_url.function_url, "URL of the inference API."),
+            ("lambda_function_name", self.function.function_name, "Name of the Lambda function."),
+            ("lambda_function_arn", self.function.arn, "ARN of the Lambda function."),
+            ("lambda_role_arn", self.role.arn, "ARN of the function's execution role."),
+            ("api_keys_secret_arn", self.api_keys_secret.arn, "ARN of the API-keys secret."),
+            (
+                "model_inventory_parameter_name",
+                self.inventory_parameter.name,
+                "Name of the SSM parameter holding the model inventory.",
+            ),
+        ):
+            out = TerraformOutput(self, name, value=value, description=description)
+            out.override_logical_id(name)

@@ -1,0 +1,153 @@
+"""Build the function's deployment package: ``lambda_src/`` plus its pinned runtime wheels.
+
+Wheels are chosen for the function's architecture and Python version (never the build
+machine's), cached per (requirements, platform) under ``.cache/``, and zipped reproducibly
+(sorted entries, fixed timestamps and modes) so an unchanged package keeps its hash and
+Terraform sees no change.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = REPO_ROOT / "lambda_src"
+CACHE_DIR = REPO_ROOT / ".cache" / "lambda-package"
+# Lambda's limits for a function's code (zip uploaded directly, and unzipped with layers).
+MAX_ZIPPED_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+
+_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+_SKIP_DIRS = {"__pycache__", "tests", "test"}
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class PackagingError(Exception):
+    """The function package cannot be built; ``str()`` says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Package:
+    path: Path
+    source_code_hash: str  # base64 SHA-256, as Lambda reports it
+    zipped_bytes: int
+    unzipped_bytes: int
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()[:24]
+
+
+def _source_files(source_dir: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in source_dir.rglob("*")
+        if p.is_file()
+        and p.suffix in (".py", ".typed", ".json")
+        and not _SKIP_DIRS.intersection(p.relative_to(source_dir).parts)
+    )
+
+
+def _install_deps(requirements: Path, architecture: str, python_version: str) -> Path:
+    req = requirements.read_bytes()
+    target = CACHE_DIR / f"deps-{architecture}-py{python_version}-{_digest(req)}"
+    if (target / ".complete").exists():
+        return target
+    tmp = Path(tempfile.mkdtemp(prefix="deps-", dir=CACHE_DIR))
+    cmd = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+        "--platform", _PLATFORMS[architecture], "--python-version", python_version,
+        "--target", str(tmp), "-r", str(requirements),
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        detail = "\n".join(
+            line for line in result.stderr.splitlines() if "is ignored: it is neither" not in line
+        )
+        raise PackagingError(
+            f"could not fetch the function's runtime wheels for {architecture} / Python "
+            f"{python_version} from {requirements.name}:\n{detail.strip()}"
+        )
+    for junk in [*tmp.rglob("__pycache__"), *tmp.glob("bin")]:
+        shutil.rmtree(junk, ignore_errors=True)
+    (tmp / ".complete").touch()
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def _write_zip(dest: Path, entries: list[tuple[str, Path]]) -> int:
+    unzipped = 0
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for arcname, path in sorted(entries):
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = path.read_bytes()
+            unzipped += len(data)
+            zf.writestr(info, data, compresslevel=9)
+    return unzipped
+
+
+def build_package(
+    *,
+    architecture: str,
+    python_version: str,
+    source_dir: Path = SOURCE_DIR,
+    requirements: Path | None = None,
+) -> Package:
+    """Build (or reuse) the zip for ``source_dir`` and its requirements."""
+    if architecture not in _PLATFORMS:
+        raise PackagingError(f"unsupported architecture {architecture!r}")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    requirements = requirements or source_dir / "requirements.txt"
+    deps = _install_deps(requirements, architecture, python_version)
+
+    entries = [
+        (f"{source_dir.name}/{p.relative_to(source_dir).as_posix()}", p)
+        for p in _source_files(source_dir)
+    ]
+    entries += [
+        (p.relative_to(deps).as_posix(), p)
+        for p in sorted(deps.rglob("*"))
+        if p.is_file() and p.name != ".complete"
+    ]
+    fingerprint = _digest(
+        deps.name.encode(),
+        *(name.encode() + b"\0" + p.read_bytes() for name, p in entries if not p.is_relative_to(deps)),
+    )
+    dest = CACHE_DIR / f"function-{architecture}-py{python_version}-{fingerprint}.zip"
+    if not dest.exists():
+        fd, tmp_name = tempfile.mkstemp(suffix=".zip", dir=CACHE_DIR)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            _write_zip(tmp, entries)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+    unzipped = sum(p.stat().st_size for _, p in entries)
+    zipped = dest.stat().st_size
+    if zipped > MAX_ZIPPED_BYTES or unzipped > MAX_UNZIPPED_BYTES:
+        raise PackagingError(
+            f"the function package is {zipped / 1e6:.1f} MB zipped / {unzipped / 1e6:.1f} MB "
+            f"unzipped; Lambda allows {MAX_ZIPPED_BYTES // 2**20} MiB zipped and "
+            f"{MAX_UNZIPPED_BYTES // 2**20} MiB unzipped"
+        )
+    digest = base64.b64encode(hashlib.sha256(dest.read_bytes()).digest()).decode()
+    return Package(path=dest, source_code_hash=digest, zipped_bytes=zipped, unzipped_bytes=unzipped)

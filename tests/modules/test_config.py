@@ -1,0 +1,207 @@
+"""Deployment-config validation: every bad field gets one precise line."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modules.config import ConfigError, DeploymentConfig, load_config, resource_names
+from tests.conftest import DEFAULT_CONFIG, VARIANT_CONFIG
+
+
+def _write(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "deploy.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def _error(tmp_path: Path, data: Any) -> str:
+    path = _write(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    # Every line names the file; no Python internals leak into the message.
+    for line in message.splitlines():
+        assert line.startswith(f"{path}: "), line
+    assert "Traceback" not in message
+    assert "pydantic" not in message.lower()
+    return message
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    base = json.loads(DEFAULT_CONFIG.read_text())
+    for dotted, value in changes.items():
+        node = base
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return base
+
+
+def test_default_config_is_bedrock_only_prod_and_iam_auth() -> None:
+    config = load_config(DEFAULT_CONFIG)
+    assert config.stage == "prod"
+    assert config.function_url.auth_type == "AWS_IAM"
+    assert config.lambda_.architecture == "arm64"
+    assert config.bedrock.models
+    assert {m.provider for m in config.inventory().models} == {"bedrock"}
+
+
+def test_missing_stage_is_not_dev(tmp_path: Path) -> None:
+    data = _with()
+    del data["stage"]
+    assert load_config(_write(tmp_path, data)).stage == "prod"
+
+
+def test_variant_config_is_valid(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, VARIANT_CONFIG))
+    assert config.stage == "dev"
+    assert config.admin_principals == ("arn:aws:iam::111122223333:role/Admin",)
+
+
+BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("unknown top-level key", _with(regoin="us-east-1"), ["regoin: unknown field", "allowed fields here:", "region"]),
+    (
+        "unknown nested key",
+        _with(lambda__memory=512),
+        ["lambda.memory: unknown field", "memory_mb", "architecture"],
+    ),
+    ("wrong type", _with(lambda__memory_mb="1024"), ["lambda.memory_mb: Input should be a valid integer", '(got "1024")']),
+    ("bool as int", _with(lambda__memory_mb=True), ["lambda.memory_mb: Input should be a valid integer"]),
+    ("memory too small", _with(lambda__memory_mb=64), ["lambda.memory_mb", "greater than or equal to 128", "(got 64)"]),
+    ("bad architecture", _with(lambda__architecture="amd64"), ["lambda.architecture", "'arm64' or 'x86_64'"]),
+    ("bad runtime", _with(lambda__runtime="python3.9"), ["lambda.runtime", "'python3.12' or 'python3.13'"]),
+    ("bad retention", _with(lambda__log_retention_days=42), ["lambda.log_retention_days", "365"]),
+    ("region does not exist", _with(region="us-east-7"), ["region: region 'us-east-7' does not exist", "us-east-1"]),
+    ("bedrock region does not exist", _with(bedrock__region="mars-north-1"), ["bedrock.region: region 'mars-north-1'"]),
+    ("stage", _with(stage="staging"), ["stage: Input should be 'dev' or 'prod'", '(got "staging")']),
+    (
+        "prefix too long",
+        _with(prefix="a" * 60),
+        ["prefix: ", "too long", "Lambda function name", "limit of 64", "at most 50 characters"],
+    ),
+    ("prefix charset", _with(prefix="My_Prefix"), ["prefix: String should match pattern"]),
+    (
+        "malformed admin ARN",
+        _with(admin_principals=["arn:aws:iam::12345:role/Admin"]),
+        ["admin_principals[0]: ", "is not an IAM role or user ARN"],
+    ),
+    (
+        "malformed model ARN",
+        _with(bedrock__models=[{"id": "x", "model_id": "arn:aws:bedrock:us-east-1:abc:custom-model/x"}]),
+        ["bedrock.models[0]: ", "is not a Bedrock model ARN"],
+    ),
+    (
+        "ARN of another service",
+        _with(bedrock__models=[{"id": "x", "model_id": "arn:aws:s3:::bucket/key"}]),
+        ["bedrock.models[0]: ", "is not a Bedrock model ARN"],
+    ),
+    (
+        "non-invokable ARN type",
+        _with(bedrock__models=[{"id": "x", "model_id": "arn:aws:bedrock:us-east-1:111122223333:agent/abc"}]),
+        ["bedrock.models[0]: ", "resource type 'agent' cannot be invoked"],
+    ),
+    (
+        "ARN without public id",
+        _with(bedrock__models=[{"model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc", "base_model_provider": "meta"}]),
+        ["bedrock.models[0]: ", "give the model a public 'id'"],
+    ),
+    (
+        "ARN without base model provider",
+        _with(bedrock__models=[{"id": "p", "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc"}]),
+        ["bedrock.models[0]: ", "set base_model_provider"],
+    ),
+    (
+        "upper-case base model provider",
+        _with(bedrock__models=[{"id": "p", "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc", "base_model_provider": "Meta"}]),
+        ["bedrock.models[0].base_model_provider: ", "'meta'"],
+    ),
+    (
+        "unknown model provider",
+        _with(bedrock__models=[{"model_id": "acme.super-model-v1"}]),
+        ["bedrock.models[0]: ", "unknown model provider 'acme'"],
+    ),
+    (
+        "profile called from outside its geography",
+        _with(bedrock__models=[{"model_id": "eu.anthropic.claude-3-haiku-20240307-v1:0"}]),
+        ["bedrock.models[0]: inference profile 'eu.anthropic", "cannot be called from 'us-east-1'"],
+    ),
+    (
+        "unknown geo without profile_regions",
+        _with(bedrock__models=[{"model_id": "zz.anthropic.claude-3-haiku-20240307-v1:0"}]),
+        ["bedrock.models[0]: no pinned region list for inference profile prefix 'zz'", "profile_regions"],
+    ),
+    (
+        "application profile without foundation models",
+        _with(bedrock__models=[{"id": "a", "model_id": "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc", "base_model_provider": "anthropic"}]),
+        ["bedrock.models[0]: ", "needs foundation_model_arns"],
+    ),
+    (
+        "duplicate public ids",
+        _with(bedrock__models=[{"model_id": "amazon.nova-pro-v1:0"}, {"id": "amazon.nova-pro-v1:0", "model_id": "amazon.nova-lite-v1:0"}]),
+        ["bedrock.models[1]: model id 'amazon.nova-pro-v1:0' is already used by bedrock.models[0]"],
+    ),
+    (
+        "public URL without opt-in",
+        _with(function_url={"auth_type": "NONE"}),
+        ["function_url: ", "set allow_unauthenticated to true"],
+    ),
+    ("bad auth type", _with(function_url={"auth_type": "COGNITO"}), ["function_url.auth_type", "'AWS_IAM' or 'NONE'"]),
+    (
+        "bad CORS origin",
+        _with(function_url={"cors": {"allow_origins": ["app.example.com"]}}),
+        ["function_url.cors.allow_origins[0]: ", "is not an origin"],
+    ),
+    ("models not a list", _with(bedrock__models={"model_id": "x"}), ["bedrock.models: Input should be a valid"]),
+    ("missing prefix", {"region": "us-east-1"}, ["prefix: required field is missing"]),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "expected"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_is_reported_precisely(
+    tmp_path: Path, case: str, data: dict[str, Any], expected: list[str]
+) -> None:
+    message = _error(tmp_path, data)
+    for fragment in expected:
+        assert fragment in message, f"{case}: {fragment!r} not in {message!r}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("{ not json", "invalid JSON at line 1 column 3"),
+        ('{"prefix": "x",}', "invalid JSON at line 1"),
+        ("[]", "must be a JSON object, not list"),
+        ("", "invalid JSON at line 1 column 1"),
+    ],
+)
+def test_unparseable_config(tmp_path: Path, raw: str, expected: str) -> None:
+    assert expected in _error(tmp_path, raw)
+
+
+def test_non_utf8_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"prefix": "caf\xe9"}')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.json")
+
+
+def test_every_error_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    message = _error(tmp_path, _with(region="nowhere-1", lambda__memory_mb=1, stage="qa"))
+    assert len(message.splitlines()) == 3
+
+
+def test_longest_allowed_prefix_fits_every_name() -> None:
+    longest = "p" * 50
+    for name in resource_names(longest).values():
+        assert len(name.value) <= name.limit
+    data = copy.deepcopy(json.loads(DEFAULT_CONFIG.read_text()))
+    data["prefix"] = longest
+    assert DeploymentConfig.model_validate_json(json.dumps(data)).prefix == longest

@@ -1,0 +1,279 @@
+"""Assertions on the synthesized JSON of the inference API stack."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from cdktf import Testing as CdktfTesting
+
+from lambda_src.inventory import Inventory
+from tests.conftest import VARIANT_CONFIG, Synth
+
+GUARDED_SERVICES = ("bedrock:", "sagemaker:", "secretsmanager:", "sts:assumerole")
+ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+
+
+def _only(resources: dict[str, Any]) -> dict[str, Any]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.values()))
+
+
+def _statement(synth: Synth, sid: str) -> dict[str, Any]:
+    matches = [s for s in synth.policy_statements() if s.get("sid") == sid]
+    assert len(matches) == 1, f"statement {sid} not found once"
+    return matches[0]
+
+
+@pytest.mark.parametrize("which", ["default", "variant"])
+def test_no_wildcard_resource_on_guarded_actions(
+    which: str, default_synth: Synth, variant_synth: Synth
+) -> None:
+    synth = default_synth if which == "default" else variant_synth
+    statements = synth.policy_statements()
+    assert statements
+    for st in statements:
+        if "principals" in st:  # a trust policy: names who may assume, not what is granted
+            continue
+        guarded = [a for a in st["actions"] if a.lower().startswith(GUARDED_SERVICES)]
+        if guarded:
+            wild = [r for r in st.get("resources", ["*"]) if "*" in r]
+            assert not wild, f"{guarded} granted on {wild}"
+        assert not st.get("not_resources") and not st.get("not_actions")
+
+
+def test_function_url_uses_aws_iam_and_is_not_public(default_synth: Synth) -> None:
+    url = _only(default_synth.resources("aws_lambda_function_url"))
+    assert url["authorization_type"] == "AWS_IAM"
+    assert url["function_name"] == "${aws_lambda_function.this.function_name}"
+    assert "cors" not in url
+    assert default_synth.resources("aws_lambda_permission") == {}
+
+
+def test_public_url_needs_opt_in_and_gets_a_public_permission(variant_synth: Synth) -> None:
+    url = _only(variant_synth.resources("aws_lambda_function_url"))
+    assert url["authorization_type"] == "NONE"
+    assert url["cors"]["allow_origins"] == ["https://app.example.com"]
+    assert url["cors"]["max_age"] == 600
+    perm = _only(variant_synth.resources("aws_lambda_permission"))
+    assert perm["principal"] == "*"
+    assert perm["function_url_auth_type"] == "NONE"
+    assert perm["action"] == "lambda:InvokeFunctionUrl"
+
+
+def test_keys_secret_starts_empty_and_later_applies_keep_its_value(default_synth: Synth) -> None:
+    secret = default_synth.resources("aws_secretsmanager_secret")["api_keys"]
+    assert secret["name"] == "llm/api-keys"
+    version = _only(default_synth.resources("aws_secretsmanager_secret_version"))
+    assert json.loads(version["secret_string"]) == {}
+    assert version["lifecycle"]["ignore_changes"] == ["secret_string"]
+    assert version["secret_id"] == "${aws_secretsmanager_secret.api_keys.id}"
+
+
+def test_lambda_function_settings(default_synth: Synth, default_config: dict[str, Any]) -> None:
+    fn = default_synth.resources("aws_lambda_function")["this"]
+    lam = default_config["lambda"]
+    assert fn["runtime"] in ("python3.12", "python3.13")
+    assert fn["architectures"] == [lam["architecture"]] == ["arm64"]
+    assert fn["handler"] == "lambda_src.app.lambda_handler"
+    assert fn["memory_size"] == lam["memory_mb"]
+    assert fn["timeout"] == lam["timeout_seconds"]
+    assert fn["reserved_concurrent_executions"] == lam["reserved_concurrency"]
+    assert fn["tracing_config"] == {"mode": "Active"}
+    assert fn["logging_config"]["log_group"] == "${aws_cloudwatch_log_group.lambda.name}"
+    env = fn["environment"]["variables"]
+    assert env["INVENTORY_PARAMETER_NAME"] == "${aws_ssm_parameter.model_inventory.name}"
+    assert env["KEYS_SECRET_ARN"] == "${aws_secretsmanager_secret.api_keys.arn}"
+    assert env["STAGE"] == "prod"
+    assert env["LOG_PROMPTS"] == "false"
+    logs = default_synth.resources("aws_cloudwatch_log_group")["lambda"]
+    assert logs["name"] == "/aws/lambda/llm-inference-api"
+    assert logs["retention_in_days"] == lam["log_retention_days"]
+    assert CdktfTesting.to_have_resource_with_properties(
+        default_synth.json_text,
+        "aws_lambda_function",
+        {"function_name": "llm-inference-api", "tracing_config": {"mode": "Active"}},
+    )
+
+
+def test_variant_lambda_settings_follow_config(variant_synth: Synth) -> None:
+    fn = variant_synth.resources("aws_lambda_function")["this"]
+    assert fn["architectures"] == ["x86_64"]
+    assert fn["runtime"] == "python3.13"
+    assert (fn["memory_size"], fn["timeout"], fn["reserved_concurrent_executions"]) == (512, 30, 5)
+    env = fn["environment"]["variables"]
+    assert env["STAGE"] == "dev"
+    assert env["LOG_PROMPTS"] == "true"
+    assert env["INVENTORY_MAX_AGE_SECONDS"] == "60"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+    provider = variant_synth.doc["provider"]["aws"][0]
+    assert provider["region"] == "eu-west-1"
+    assert provider["default_tags"][0]["tags"] == {
+        "Project": "variant-api",
+        "Stage": "dev",
+        "CostCenter": "ml-42",
+    }
+
+
+def test_execution_role_grants_only_what_the_function_needs(default_synth: Synth) -> None:
+    role = default_synth.resources("aws_iam_role")["lambda"]
+    assume = default_synth.data("aws_iam_policy_document")["lambda_assume_role"]["statement"]
+    assert assume == [
+        {
+            "actions": ["sts:AssumeRole"],
+            "effect": "Allow",
+            "principals": [{"identifiers": ["lambda.amazonaws.com"], "type": "Service"}],
+        }
+    ]
+    assert role["assume_role_policy"] == "${data.aws_iam_policy_document.lambda_assume_role.json}"
+    policy = _only(default_synth.resources("aws_iam_role_policy"))
+    assert policy["policy"] == "${data.aws_iam_policy_document.lambda.json}"
+    statements = default_synth.data("aws_iam_policy_document")["lambda"]["statement"]
+    assert {s["sid"] for s in statements} == {
+        "WriteOwnLogs",
+        "XRay",
+        "ReadModelInventory",
+        "ReadApiKeys",
+        "InvokeModels0",
+    }
+    assert _statement(default_synth, "WriteOwnLogs")["resources"] == [
+        "${aws_cloudwatch_log_group.lambda.arn}:*"
+    ]
+    assert _statement(default_synth, "ReadModelInventory") == {
+        "sid": "ReadModelInventory",
+        "effect": "Allow",
+        "actions": ["ssm:GetParameter"],
+        "resources": ["${aws_ssm_parameter.model_inventory.arn}"],
+    }
+    assert _statement(default_synth, "ReadApiKeys")["actions"] == ["secretsmanager:GetSecretValue"]
+    assert _statement(default_synth, "ReadApiKeys")["resources"] == [
+        "${aws_secretsmanager_secret.api_keys.arn}"
+    ]
+    # No action outside the five statements' services.
+    services = {a.split(":")[0] for s in statements for a in s["actions"]}
+    assert services == {"logs", "xray", "ssm", "secretsmanager", "bedrock"}
+
+
+def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synth) -> None:
+    st = _statement(default_synth, "InvokeModels0")
+    assert st["actions"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    us = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+    fm = "arn:aws:bedrock:{}::foundation-model/{}"
+    expected = {
+        fm.format("us-east-1", "anthropic.claude-3-haiku-20240307-v1:0"),
+        fm.format("us-east-1", "amazon.titan-embed-text-v2:0"),
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0",
+        *(fm.format(r, "anthropic.claude-3-5-haiku-20241022-v1:0") for r in us),
+        *(fm.format(r, "amazon.nova-lite-v1:0") for r in us),
+    }
+    assert set(st["resources"]) == expected
+    assert len(st["resources"]) == len(expected)
+
+
+def test_bedrock_invoke_for_every_identifier_form(variant_synth: Synth) -> None:
+    resources = set(_statement(variant_synth, "InvokeModels0")["resources"])
+    fm = "arn:aws:bedrock:{}::foundation-model/{}"
+    eu_all = (
+        "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
+        "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    )  # fmt: skip
+    sonnet45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    expected = {
+        fm.format("eu-west-1", "mistral.mistral-large-2402-v1:0"),
+        # geographic profile: the profile in the calling region + the model everywhere it routes
+        f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        *(fm.format(r, "anthropic.claude-3-7-sonnet-20250219-v1:0") for r in eu_all),
+        # explicit profile_regions narrow the list
+        f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
+        fm.format("eu-west-1", "anthropic.claude-3-haiku-20240307-v1:0"),
+        fm.format("eu-central-1", "anthropic.claude-3-haiku-20240307-v1:0"),
+        # global profile: the calling region's model and the region-less ARN
+        f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/global.{sonnet45}",
+        fm.format("eu-west-1", sonnet45),
+        f"arn:aws:bedrock:::foundation-model/{sonnet45}",
+        "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-70b-instruct-v1:0",
+        "arn:aws:bedrock:eu-west-1:111122223333:custom-model/amazon.titan-text-express-v1:0:8k/abc123",
+        "arn:aws:bedrock:eu-west-1:111122223333:provisioned-model/x1y2z3",
+        "arn:aws:bedrock:eu-west-1:111122223333:imported-model/q9w8e7",
+        "arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/p0o9i8",
+        fm.format("eu-west-1", "cohere.embed-multilingual-v3"),
+    }
+    assert resources == expected
+
+
+def test_inventory_parameter_holds_the_configured_models(
+    default_synth: Synth, default_config: dict[str, Any]
+) -> None:
+    param = default_synth.resources("aws_ssm_parameter")["model_inventory"]
+    assert param["name"] == "/llm/model-inventory"
+    assert param["type"] == "String"
+    assert param["tier"] == "Standard"
+    inventory = Inventory.from_json(param["value"])
+    configured = default_config["bedrock"]["models"]
+    assert [m.id for m in inventory.models] == [m.get("id", m["model_id"]) for m in configured]
+    assert [m.model for m in inventory.models] == [m["model_id"] for m in configured]
+    assert {m.provider for m in inventory.models} == {"bedrock"}
+    assert {m.region for m in inventory.models} == {"us-east-1"}
+    embed = inventory.get("titan-embed-text-v2")
+    assert embed is not None and embed.task == "embedding"
+    assert embed.base_model_provider == "amazon"
+
+
+def test_variant_inventory_keeps_arn_provider_and_region(variant_synth: Synth) -> None:
+    param = variant_synth.resources("aws_ssm_parameter")["model_inventory"]
+    inventory = Inventory.from_json(param["value"])
+    assert len(inventory.models) == len(VARIANT_CONFIG["bedrock"]["models"])
+    tuned = inventory.get("tuned")
+    assert tuned is not None and tuned.base_model_provider == "amazon"
+    llama = inventory.get("llama-fm-arn")
+    assert llama is not None and llama.region == "us-west-2" and llama.base_model_provider == "meta"
+    sonnet = inventory.get("sonnet-global")
+    assert sonnet is not None and sonnet.limits.max_tokens == 8192
+
+
+def test_outputs(default_synth: Synth) -> None:
+    outputs = default_synth.doc["output"]
+    assert {k: v["value"] for k, v in outputs.items()} == {
+        "lambda_function_url": "${aws_lambda_function_url.this.function_url}",
+        "lambda_function_name": "${aws_lambda_function.this.function_name}",
+        "lambda_function_arn": "${aws_lambda_function.this.arn}",
+        "lambda_role_arn": "${aws_iam_role.lambda.arn}",
+        "api_keys_secret_arn": "${aws_secretsmanager_secret.api_keys.arn}",
+        "model_inventory_parameter_name": "${aws_ssm_parameter.model_inventory.name}",
+    }
+    assert all(v.get("description") for v in outputs.values())
+
+
+def test_required_provider_range_admits_mirror_and_bindings(default_synth: Synth) -> None:
+    aws = default_synth.doc["terraform"]["required_providers"]["aws"]
+    assert aws["source"] == "aws"
+    assert aws["version"] == ">= 5.100.0, < 7.0.0"
+
+
+@pytest.mark.parametrize(("which", "platform_tag"), [("default", "aarch64"), ("variant", "x86_64")])
+def test_package_is_built_for_the_function_platform(
+    which: str, platform_tag: str, default_synth: Synth, variant_synth: Synth
+) -> None:
+    synth = default_synth if which == "default" else variant_synth
+    fn = synth.resources("aws_lambda_function")["this"]
+    package = synth.stack_dir / fn["filename"]
+    raw = package.read_bytes()
+    assert fn["source_code_hash"] == base64.b64encode(hashlib.sha256(raw).digest()).decode()
+    with zipfile.ZipFile(package) as zf:
+        names = zf.namelist()
+        assert "lambda_src/app.py" in names
+        assert "lambda_src/inventory.py" in names
+        assert any(n.startswith("aws_lambda_powertools/") for n in names)
+        cores = [n for n in names if n.startswith("pydantic_core/_pydantic_core") and n.endswith(".so")]
+        assert cores and all(platform_tag in n for n in cores), cores
+        py = fn["runtime"].removeprefix("python").replace(".", "")
+        assert all(f"cpython-{py}" in n for n in cores), cores
+        # boto3 comes from the runtime; heavy libraries never enter the function package.
+        assert not any(n.startswith(("boto3/", "botocore/", "langchain", "numpy/", "tests/")) for n in names)
+        assert not any("__pycache__" in n for n in names)
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}

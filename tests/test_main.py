@@ -1,0 +1,72 @@
+"""The synth entry point: a bad config fails before anything is written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from tests.conftest import REPO_ROOT, Synth
+
+
+def test_bad_config_exits_non_zero_and_leaves_previous_output_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "bad.json"
+    cfg.write_text(json.dumps({"prefix": "llm", "region": "us-east-1", "lambda": {"memory": 1}}))
+    outdir = tmp_path / "cdktf.out"
+    outdir.mkdir()
+    (outdir / "marker").write_text("previous synth")
+    assert main.main(["--config", str(cfg), "--outdir", str(outdir)]) == 2
+    err = capsys.readouterr().err
+    assert f"{cfg}: lambda.memory: unknown field" in err
+    assert "Traceback" not in err
+    assert [p.name for p in outdir.iterdir()] == ["marker"]
+    assert not list(tmp_path.glob(".cdktf.out.*"))
+
+
+def test_bad_config_in_a_fresh_process_is_fast_and_clean(tmp_path: Path) -> None:
+    """The CLI validates before importing cdktf: no 12 s import, no traceback, exit 2."""
+    cfg = tmp_path / "bad.json"
+    cfg.write_text('{"prefix": "llm", "region": "moon-base-1"}')
+    outdir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "main.py", "--config", str(cfg), "--outdir", str(outdir)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{cfg}: region: region 'moon-base-1' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not outdir.exists()
+    assert result.stdout == ""
+
+
+def test_synth_writes_the_stack_where_users_expect_it(default_synth: Synth) -> None:
+    assert default_synth.stack_dir.name == "llm"
+    assert (default_synth.stack_dir / "cdk.tf.json").is_file()
+    manifest = json.loads((default_synth.stack_dir.parent.parent / "manifest.json").read_text())
+    assert list(manifest["stacks"]) == ["llm"]
+    # the staging directory is gone after a successful synth
+    assert not list(default_synth.stack_dir.parent.parent.parent.glob(".cdktf.out.*"))
+
+
+def test_public_url_is_reported_loudly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import VARIANT_CONFIG
+
+    main._warn_public(main.load_config(_dump(tmp_path, VARIANT_CONFIG)))
+    err = capsys.readouterr().err
+    assert "WARNING: function_url.auth_type is NONE" in err
+
+
+def _dump(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data))
+    return path

@@ -75,8 +75,28 @@ TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+
 
 # CloudWatch Logs accepts only these retention periods.
 LogRetentionDays = Literal[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 ]
 
 

@@ -119,8 +119,7 @@ def build_package(
     deps = _install_deps(requirements, architecture, python_version)
 
     entries = [
-        (f"{source_dir.name}/{p.relative_to(source_dir).as_posix()}", p)
-        for p in _source_files(source_dir)
+        (f"{source_dir.name}/{p.relative_to(source_dir).as_posix()}", p) for p in _source_files(source_dir)
     ]
     entries += [
         (p.relative_to(deps).as_posix(), p)

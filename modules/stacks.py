@@ -27,9 +27,7 @@ class InferenceApiStack(TerraformStack):
             "aws",
             region=config.region,
             default_tags=[
-                AwsProviderDefaultTags(
-                    tags={"Project": config.prefix, "Stage": config.stage, **config.tags}
-                )
+                AwsProviderDefaultTags(tags={"Project": config.prefix, "Stage": config.stage, **config.tags})
             ],
         )
         caller = DataAwsCallerIdentity(self, "current")
@@ -72,9 +70,7 @@ class InferenceApiStack(TerraformStack):
                 cors=CorsProps(cors.allow_origins, cors.allow_headers, cors.max_age_seconds)
                 if cors
                 else None,
-                invoke_grants=(
-                    ((bedrock_iam.INVOKE_ACTIONS, tuple(bedrock_arns)),) if bedrock_arns else ()
-                ),
+                invoke_grants=(((bedrock_iam.INVOKE_ACTIONS, tuple(bedrock_arns)),) if bedrock_arns else ()),
                 environment={
                     "STAGE": config.stage,
                     "INVENTORY_MAX_AGE_SECONDS": str(lam.inventory_cache_seconds),

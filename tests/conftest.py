@@ -5,39 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "config" / "default.json"
+from tests.support import DEFAULT_CONFIG, REPO_ROOT, VARIANT_CONFIG, Synth
 
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO_ROOT / ".cache" / "jsii"))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
-
-
-@dataclass(frozen=True)
-class Synth:
-    """One synthesized stack: its directory and its parsed cdk.tf.json."""
-
-    stack_dir: Path
-    doc: dict[str, Any]
-
-    @property
-    def json_text(self) -> str:
-        return (self.stack_dir / "cdk.tf.json").read_text()
-
-    def resources(self, rtype: str) -> dict[str, Any]:
-        return self.doc.get("resource", {}).get(rtype, {})
-
-    def data(self, dtype: str) -> dict[str, Any]:
-        return self.doc.get("data", {}).get(dtype, {})
-
-    def policy_statements(self) -> list[dict[str, Any]]:
-        return [s for doc in self.data("aws_iam_policy_document").values() for s in doc["statement"]]
 
 
 @pytest.fixture(scope="session")
@@ -70,78 +46,6 @@ def default_config() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def default_synth(synth_config: Callable[[dict[str, Any]], Synth], default_config: dict[str, Any]) -> Synth:
     return synth_config(default_config)
-
-
-# A config exercising every option of the foundation: public URL with CORS, admin principals,
-# every Bedrock identifier form, explicit profile regions, tags.
-VARIANT_CONFIG: dict[str, Any] = {
-    "prefix": "variant-api",
-    "region": "eu-west-1",
-    "stage": "dev",
-    "lambda": {
-        "architecture": "x86_64",
-        "runtime": "python3.13",
-        "memory_mb": 512,
-        "timeout_seconds": 30,
-        "reserved_concurrency": 5,
-        "log_retention_days": 30,
-        "log_level": "DEBUG",
-        "inventory_cache_seconds": 60,
-    },
-    "function_url": {
-        "auth_type": "NONE",
-        "allow_unauthenticated": True,
-        "cors": {"allow_origins": ["https://app.example.com"], "max_age_seconds": 600},
-    },
-    "admin_principals": ["arn:aws:iam::111122223333:role/Admin"],
-    "log_prompts": True,
-    "tags": {"CostCenter": "ml-42"},
-    "bedrock": {
-        "region": "eu-west-1",
-        "models": [
-            {"model_id": "mistral.mistral-large-2402-v1:0"},
-            {"id": "claude-eu", "model_id": "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"},
-            {
-                "id": "claude-eu-narrow",
-                "model_id": "eu.anthropic.claude-3-haiku-20240307-v1:0",
-                "profile_regions": ["eu-west-1", "eu-central-1"],
-            },
-            {
-                "id": "sonnet-global",
-                "model_id": "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                "max_tokens": 8192,
-            },
-            {
-                "id": "llama-fm-arn",
-                "model_id": "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-70b-instruct-v1:0",
-            },
-            {
-                "id": "tuned",
-                "model_id": "arn:aws:bedrock:eu-west-1:111122223333:custom-model/amazon.titan-text-express-v1:0:8k/abc123",
-                "base_model_provider": "amazon",
-            },
-            {
-                "id": "provisioned",
-                "model_id": "arn:aws:bedrock:eu-west-1:111122223333:provisioned-model/x1y2z3",
-                "base_model_provider": "anthropic",
-            },
-            {
-                "id": "imported",
-                "model_id": "arn:aws:bedrock:eu-west-1:111122223333:imported-model/q9w8e7",
-                "base_model_provider": "meta",
-            },
-            {
-                "id": "app-profile",
-                "model_id": "arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/p0o9i8",
-                "base_model_provider": "anthropic",
-                "foundation_model_arns": [
-                    "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
-                ],
-            },
-            {"id": "cohere-embed", "model_id": "cohere.embed-multilingual-v3", "task": "embedding"},
-        ],
-    },
-}
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import main
-from tests.conftest import REPO_ROOT, Synth
+from tests.support import REPO_ROOT, Synth
 
 
 def test_bad_config_exits_non_zero_and_leaves_previous_output_untouched(
@@ -59,7 +59,7 @@ def test_synth_writes_the_stack_where_users_expect_it(default_synth: Synth) -> N
 
 
 def test_public_url_is_reported_loudly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import VARIANT_CONFIG
+    from tests.support import VARIANT_CONFIG
 
     main._warn_public(main.load_config(_dump(tmp_path, VARIANT_CONFIG)))
     err = capsys.readouterr().err

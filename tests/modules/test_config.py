@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from modules.config import ConfigError, DeploymentConfig, load_config, resource_names
-from tests.conftest import DEFAULT_CONFIG, VARIANT_CONFIG
+from tests.support import DEFAULT_CONFIG, VARIANT_CONFIG
 
 
 def _write(tmp_path: Path, data: Any) -> Path:
@@ -65,20 +65,40 @@ def test_variant_config_is_valid(tmp_path: Path) -> None:
 
 
 BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
-    ("unknown top-level key", _with(regoin="us-east-1"), ["regoin: unknown field", "allowed fields here:", "region"]),
+    (
+        "unknown top-level key",
+        _with(regoin="us-east-1"),
+        ["regoin: unknown field", "allowed fields here:", "region"],
+    ),
     (
         "unknown nested key",
         _with(lambda__memory=512),
         ["lambda.memory: unknown field", "memory_mb", "architecture"],
     ),
-    ("wrong type", _with(lambda__memory_mb="1024"), ["lambda.memory_mb: Input should be a valid integer", '(got "1024")']),
+    (
+        "wrong type",
+        _with(lambda__memory_mb="1024"),
+        ["lambda.memory_mb: Input should be a valid integer", '(got "1024")'],
+    ),
     ("bool as int", _with(lambda__memory_mb=True), ["lambda.memory_mb: Input should be a valid integer"]),
-    ("memory too small", _with(lambda__memory_mb=64), ["lambda.memory_mb", "greater than or equal to 128", "(got 64)"]),
+    (
+        "memory too small",
+        _with(lambda__memory_mb=64),
+        ["lambda.memory_mb", "greater than or equal to 128", "(got 64)"],
+    ),
     ("bad architecture", _with(lambda__architecture="amd64"), ["lambda.architecture", "'arm64' or 'x86_64'"]),
     ("bad runtime", _with(lambda__runtime="python3.9"), ["lambda.runtime", "'python3.12' or 'python3.13'"]),
     ("bad retention", _with(lambda__log_retention_days=42), ["lambda.log_retention_days", "365"]),
-    ("region does not exist", _with(region="us-east-7"), ["region: region 'us-east-7' does not exist", "us-east-1"]),
-    ("bedrock region does not exist", _with(bedrock__region="mars-north-1"), ["bedrock.region: region 'mars-north-1'"]),
+    (
+        "region does not exist",
+        _with(region="us-east-7"),
+        ["region: region 'us-east-7' does not exist", "us-east-1"],
+    ),
+    (
+        "bedrock region does not exist",
+        _with(bedrock__region="mars-north-1"),
+        ["bedrock.region: region 'mars-north-1'"],
+    ),
     ("stage", _with(stage="staging"), ["stage: Input should be 'dev' or 'prod'", '(got "staging")']),
     (
         "prefix too long",
@@ -108,17 +128,36 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "ARN without public id",
-        _with(bedrock__models=[{"model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc", "base_model_provider": "meta"}]),
+        _with(
+            bedrock__models=[
+                {
+                    "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc",
+                    "base_model_provider": "meta",
+                }
+            ]
+        ),
         ["bedrock.models[0]: ", "give the model a public 'id'"],
     ),
     (
         "ARN without base model provider",
-        _with(bedrock__models=[{"id": "p", "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc"}]),
+        _with(
+            bedrock__models=[
+                {"id": "p", "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc"}
+            ]
+        ),
         ["bedrock.models[0]: ", "set base_model_provider"],
     ),
     (
         "upper-case base model provider",
-        _with(bedrock__models=[{"id": "p", "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc", "base_model_provider": "Meta"}]),
+        _with(
+            bedrock__models=[
+                {
+                    "id": "p",
+                    "model_id": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc",
+                    "base_model_provider": "Meta",
+                }
+            ]
+        ),
         ["bedrock.models[0].base_model_provider: ", "'meta'"],
     ),
     (
@@ -138,12 +177,25 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "application profile without foundation models",
-        _with(bedrock__models=[{"id": "a", "model_id": "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc", "base_model_provider": "anthropic"}]),
+        _with(
+            bedrock__models=[
+                {
+                    "id": "a",
+                    "model_id": "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc",
+                    "base_model_provider": "anthropic",
+                }
+            ]
+        ),
         ["bedrock.models[0]: ", "needs foundation_model_arns"],
     ),
     (
         "duplicate public ids",
-        _with(bedrock__models=[{"model_id": "amazon.nova-pro-v1:0"}, {"id": "amazon.nova-pro-v1:0", "model_id": "amazon.nova-lite-v1:0"}]),
+        _with(
+            bedrock__models=[
+                {"model_id": "amazon.nova-pro-v1:0"},
+                {"id": "amazon.nova-pro-v1:0", "model_id": "amazon.nova-lite-v1:0"},
+            ]
+        ),
         ["bedrock.models[1]: model id 'amazon.nova-pro-v1:0' is already used by bedrock.models[0]"],
     ),
     (
@@ -151,13 +203,21 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         _with(function_url={"auth_type": "NONE"}),
         ["function_url: ", "set allow_unauthenticated to true"],
     ),
-    ("bad auth type", _with(function_url={"auth_type": "COGNITO"}), ["function_url.auth_type", "'AWS_IAM' or 'NONE'"]),
+    (
+        "bad auth type",
+        _with(function_url={"auth_type": "COGNITO"}),
+        ["function_url.auth_type", "'AWS_IAM' or 'NONE'"],
+    ),
     (
         "bad CORS origin",
         _with(function_url={"cors": {"allow_origins": ["app.example.com"]}}),
         ["function_url.cors.allow_origins[0]: ", "is not an origin"],
     ),
-    ("models not a list", _with(bedrock__models={"model_id": "x"}), ["bedrock.models: Input should be a valid"]),
+    (
+        "models not a list",
+        _with(bedrock__models={"model_id": "x"}),
+        ["bedrock.models: Input should be a valid"],
+    ),
     ("missing prefix", {"region": "us-east-1"}, ["prefix: required field is missing"]),
 ]
 

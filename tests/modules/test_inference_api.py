@@ -12,7 +12,7 @@ import pytest
 from cdktf import Testing as CdktfTesting
 
 from lambda_src.inventory import Inventory
-from tests.conftest import VARIANT_CONFIG, Synth
+from tests.support import VARIANT_CONFIG, Synth
 
 GUARDED_SERVICES = ("bedrock:", "sagemaker:", "secretsmanager:", "sts:assumerole")
 ACCOUNT = "${data.aws_caller_identity.current.account_id}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, Synth
+from tests.support import REPO_ROOT, Synth
 
 PROVIDER_MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 CHECKOV_CONFIG = REPO_ROOT / ".checkov.yaml"
@@ -29,9 +29,7 @@ def _terraform_env(tmp_path: Path) -> dict[str, str]:
         pytest.skip(f"no hashicorp/aws provider mirror at {PROVIDER_MIRROR}: `terraform validate` not run")
     rc = tmp_path / "terraformrc"
     rc.write_text(
-        "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n'
-        "}\n"
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n'
     )
     return {
         **os.environ,

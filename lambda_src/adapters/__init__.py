@@ -1,0 +1,1 @@
+"""Provider adapters, one file per provider family; they arrive with the chat completions handler."""

@@ -1,0 +1,86 @@
+"""Errors the API answers with, each mapped to one OpenAI-shaped JSON error response.
+
+::
+
+    ApiError                      (status, type, code: what the client sees)
+    ├── InvalidRequestError       400 invalid_request_error
+    ├── AccessDeniedError         403 permission_error
+    ├── ModelNotFoundError        404 invalid_request_error / model_not_found
+    ├── UnknownRouteError         404 invalid_request_error / unknown_url
+    ├── MethodNotAllowedError     405 invalid_request_error / method_not_allowed
+    ├── NotImplementedRouteError  501 server_error / not_implemented
+    └── ConfigurationError        500 server_error / configuration_error
+
+``message`` goes into the response body, so it must never contain a secret or a stored
+configuration value; ``reason`` is for the log line only (same rule on secrets).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ApiError(Exception):
+    """An error the client receives as ``status`` and an OpenAI error of ``type`` and ``code``."""
+
+    status: ClassVar[int] = 500
+    type: ClassVar[str] = "server_error"
+    code: ClassVar[str | None] = None
+    # Sent as ``x-should-retry`` (honoured by the OpenAI SDKs) when not None.
+    should_retry: ClassVar[bool | None] = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        status: int | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        should_retry: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Class keywords keep each error to one line; what a subclass omits it inherits.
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if type is not None:
+            cls.type = type
+        if code is not None:
+            cls.code = code
+        if should_retry is not None:
+            cls.should_retry = should_retry
+
+    def __init__(self, message: str, *, param: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.reason = reason
+
+
+class InvalidRequestError(ApiError, status=400, type="invalid_request_error"):
+    """The request is malformed or names something invalid."""
+
+
+class AccessDeniedError(ApiError, status=403, type="permission_error", code="access_denied"):
+    """The caller, or this deployment, may not use what was asked for."""
+
+
+class ModelNotFoundError(ApiError, status=404, type="invalid_request_error", code="model_not_found"):
+    """The requested model is not in the inventory."""
+
+
+class UnknownRouteError(ApiError, status=404, type="invalid_request_error", code="unknown_url"):
+    """No route has this path."""
+
+
+class MethodNotAllowedError(ApiError, status=405, type="invalid_request_error", code="method_not_allowed"):
+    """The path exists, but not with this method."""
+
+
+class NotImplementedRouteError(
+    ApiError, status=501, type="server_error", code="not_implemented", should_retry=False
+):
+    """The route is part of the API but not served by this version."""
+
+
+class ConfigurationError(ApiError, status=500, type="server_error", code="configuration_error"):
+    """The deployment is misconfigured (environment, inventory parameter, secrets)."""

@@ -1,0 +1,70 @@
+"""The Lambda's environment, read once per container into a frozen :class:`Settings`.
+
+A bad environment must not crash the import (the function would fail every request with an
+opaque init error): :func:`get_settings` raises :class:`ConfigurationError` at request time,
+and routes that need no settings (``GET /health``) keep working.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lambda_src.exceptions import ConfigurationError
+
+INVENTORY_PARAMETER_NAME = "INVENTORY_PARAMETER_NAME"
+STAGE = "STAGE"
+KEYS_SECRET_ARN = "KEYS_SECRET_ARN"  # noqa: S105 - the variable's name, not a secret
+INVENTORY_MAX_AGE_SECONDS = "INVENTORY_MAX_AGE_SECONDS"
+
+DEFAULT_INVENTORY_MAX_AGE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    inventory_parameter_name: str
+    # As configured; only the exact value "dev" enables development behaviour.
+    stage: str = ""
+    keys_secret_arn: str | None = None
+    inventory_max_age_seconds: int = DEFAULT_INVENTORY_MAX_AGE_SECONDS
+
+    @property
+    def is_dev(self) -> bool:
+        # Fails closed: a missing, misspelt or differently cased stage is not dev.
+        return self.stage == "dev"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        name = env.get(INVENTORY_PARAMETER_NAME, "").strip()
+        if not name:
+            raise ConfigurationError(f"the function is misconfigured: {INVENTORY_PARAMETER_NAME} is not set")
+        return cls(
+            inventory_parameter_name=name,
+            stage=env.get(STAGE, "").strip(),
+            keys_secret_arn=env.get(KEYS_SECRET_ARN, "").strip() or None,
+            inventory_max_age_seconds=_max_age(env.get(INVENTORY_MAX_AGE_SECONDS)),
+        )
+
+
+def _max_age(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_INVENTORY_MAX_AGE_SECONDS
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigurationError(
+            f"the function is misconfigured: {INVENTORY_MAX_AGE_SECONDS} must be a whole number of "
+            "seconds >= 0"
+        )
+    return value
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The container's settings; a failure is not cached, so it is raised on every request."""
+    return Settings.from_env()

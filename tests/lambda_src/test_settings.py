@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from lambda_src.exceptions import ConfigurationError
+from lambda_src.settings import DEFAULT_INVENTORY_MAX_AGE_SECONDS, Settings, get_settings
+
+BASE = {"INVENTORY_PARAMETER_NAME": "/app/inventory"}
+
+
+def test_reads_every_variable() -> None:
+    settings = Settings.from_env(
+        {
+            "INVENTORY_PARAMETER_NAME": "/app/inventory",
+            "STAGE": "dev",
+            "KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
+            "INVENTORY_MAX_AGE_SECONDS": "60",
+        }
+    )
+
+    assert settings == Settings(
+        inventory_parameter_name="/app/inventory",
+        stage="dev",
+        keys_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
+        inventory_max_age_seconds=60,
+    )
+    assert settings.is_dev
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env(BASE)
+
+    assert settings.keys_secret_arn is None
+    assert settings.inventory_max_age_seconds == DEFAULT_INVENTORY_MAX_AGE_SECONDS == 300
+    assert not settings.is_dev
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_missing_parameter_name_is_a_configuration_error(value: str | None) -> None:
+    env = {} if value is None else {"INVENTORY_PARAMETER_NAME": value}
+
+    with pytest.raises(ConfigurationError, match="INVENTORY_PARAMETER_NAME") as caught:
+        Settings.from_env(env)
+
+    assert caught.value.status == 500
+
+
+@pytest.mark.parametrize(
+    ("stage", "is_dev"),
+    [
+        ("dev", True),
+        (" dev ", True),
+        (None, False),
+        ("", False),
+        ("prod", False),
+        ("Dev", False),
+        ("DEV", False),
+        ("development", False),
+        ("staging", False),
+    ],
+)
+def test_only_an_explicit_dev_stage_is_dev(stage: str | None, is_dev: bool) -> None:
+    env = dict(BASE) if stage is None else {**BASE, "STAGE": stage}
+
+    assert Settings.from_env(env).is_dev is is_dev
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", 0), ("1", 1), (" 600 ", 600), ("", 300), ("  ", 300)])
+def test_max_age(raw: str, expected: int) -> None:
+    assert Settings.from_env({**BASE, "INVENTORY_MAX_AGE_SECONDS": raw}).inventory_max_age_seconds == expected
+
+
+@pytest.mark.parametrize("raw", ["-1", "1.5", "five", "300s", "s3cr3t-value"])
+def test_bad_max_age_is_a_configuration_error_without_the_value(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="INVENTORY_MAX_AGE_SECONDS") as caught:
+        Settings.from_env({**BASE, "INVENTORY_MAX_AGE_SECONDS": raw})
+
+    assert raw.strip() not in caught.value.message
+
+
+def test_empty_keys_secret_arn_means_none() -> None:
+    assert Settings.from_env({**BASE, "KEYS_SECRET_ARN": ""}).keys_secret_arn is None
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({**BASE, "STAGE": "prod"})
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.stage = "dev"  # type: ignore[misc]
+
+
+def test_get_settings_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVENTORY_PARAMETER_NAME", "/first")
+    assert get_settings().inventory_parameter_name == "/first"
+
+    monkeypatch.setenv("INVENTORY_PARAMETER_NAME", "/second")
+
+    assert get_settings().inventory_parameter_name == "/first"
+
+
+def test_get_settings_does_not_cache_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INVENTORY_PARAMETER_NAME")
+    with pytest.raises(ConfigurationError):
+        get_settings()
+
+    monkeypatch.setenv("INVENTORY_PARAMETER_NAME", "/fixed")
+
+    assert get_settings().inventory_parameter_name == "/fixed"

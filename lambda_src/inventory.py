@@ -32,6 +32,20 @@ BaseModelProvider = Literal[
     "writer",
 ]
 Task = Literal["chat", "embedding"]
+# How a model is called on the wire. Bedrock: "converse" (default) or "invoke_model" (native
+# body, for models Converse cannot serve). SageMaker codecs: "tgi-messages" (TGI's OpenAI-style
+# messages API), "tgi-generate" (TGI /generate with a prompt format), "jumpstart-llama2-chat"
+# (JumpStart's dialog format), "content-handler" (described by ``content_handler``).
+Api = Literal[
+    "converse",
+    "invoke_model",
+    "tgi-messages",
+    "tgi-generate",
+    "jumpstart-llama2-chat",
+    "content-handler",
+]
+# Built-in chat prompt formats for text-completion endpoints.
+PromptFormat = Literal["llama2-chat", "llama3-chat", "mistral-instruct", "falcon", "chatml"]
 
 PublicModelId = Annotated[
     str,
@@ -93,8 +107,9 @@ class ModelSpec(BaseModel):
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
     base_model_provider: BaseModelProvider | None = None
-    # Wire API or codec: Bedrock "converse" | "invoke_model"; SageMaker codec names (later issues).
-    api: str | None = None
+    api: Api | None = None
+    prompt_format: PromptFormat | None = None
+    # A custom prompt template (rendered in a sandbox); overrides prompt_format.
     prompt_template: str | None = Field(default=None, max_length=16_384)
     content_handler: ContentHandler | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)

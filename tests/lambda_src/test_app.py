@@ -28,7 +28,7 @@ INVENTORY: dict[str, Any] = {
             "id": "mistral-7b-tgi",
             "provider": "sagemaker",
             "model": "hf-tgi-mistral-7b",
-            "api": "tgi_messages",
+            "api": "tgi-messages",
         },
         {"id": "gpt-4o-mini", "provider": "openai", "model": "gpt-4o-mini"},
         {"id": "azure-gpt-4o", "provider": "azure_openai", "model": "gpt-4o"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import LocalBackend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
@@ -22,6 +22,9 @@ class InferenceApiStack(TerraformStack):
     def __init__(self, scope: Construct, id_: str, *, config: DeploymentConfig, package: Package) -> None:
         super().__init__(scope, id_)
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
+        # State lives at the project root, outside cdktf.out (which every synth replaces), and
+        # the path is relative so the JSON does not depend on where it was synthesized.
+        LocalBackend(self, path=f"../../../terraform.{id_}.tfstate")
         AwsProvider(
             self,
             "aws",

@@ -277,3 +277,12 @@ def test_package_is_built_for_the_function_platform(
         assert not any(n.startswith(("boto3/", "botocore/", "langchain", "numpy/", "tests/")) for n in names)
         assert not any("__pycache__" in n for n in names)
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_state_file_is_relative_and_outside_the_replaced_output(default_synth: Synth) -> None:
+    path = default_synth.doc["terraform"]["backend"]["local"]["path"]
+    assert not path.startswith("/")
+    state = (default_synth.stack_dir / path).resolve()
+    outdir = default_synth.stack_dir.parent.parent
+    assert state.name == "terraform.llm.tfstate"
+    assert state.parent == outdir.parent

@@ -48,18 +48,22 @@ def _warn_public(config: DeploymentConfig) -> None:
         )
 
 
-def synth(config: DeploymentConfig, package: Package, outdir: Path) -> Path:
+def synth(config: DeploymentConfig, package: Package, outdir: Path, config_dir: Path) -> Path:
     """Synthesize into ``outdir`` (replaced atomically); returns the stack's directory."""
     from cdktf import App  # imported late: ~12 s and ~1.3 GB, only once the config is good
 
-    from modules.stacks import InferenceApiStack
+    from modules.stacks import InferenceApiStack, ModelAccessStack
 
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(Path(__file__).parent / ".cache" / "jsii"))
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
     try:
         app = App(outdir=str(staging), stack_traces=False)
-        InferenceApiStack(app, config.prefix, config=config, package=package)
+        InferenceApiStack(app, config.prefix, config=config, package=package, config_dir=config_dir)
+        if config.cross_account_role:
+            ModelAccessStack(app, f"{config.prefix}-model-access", config=config)
         app.synth()
         if outdir.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
@@ -94,12 +98,28 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.lambda_.runtime})",
         file=sys.stderr,
     )
-    stack_dir = synth(config, package, Path(args.outdir))
+    stack_dir = synth(config, package, Path(args.outdir), Path(args.config).resolve().parent)
     print(
         f"synthesized stack {config.prefix!r} ({len(config.bedrock.models)} Bedrock models, "
-        f"stage {config.stage}): {stack_dir / 'cdk.tf.json'}",
+        f"{len(config.sagemaker.endpoints)} SageMaker endpoints, stage {config.stage}): "
+        f"{stack_dir / 'cdk.tf.json'}",
         file=sys.stderr,
     )
+    if config.cross_account_role:
+        access_dir = stack_dir.parent / f"{config.prefix}-model-access"
+        print(
+            f"synthesized stack '{config.prefix}-model-access' (deploy it with the model-hosting "
+            f"account's credentials): {access_dir / 'cdk.tf.json'}",
+            file=sys.stderr,
+        )
+    hosted = config.hosted_endpoints
+    if hosted:
+        types = sorted({f"{ep.instance_type} x{ep.instance_count}" for ep in hosted})
+        print(
+            f"note: SageMaker endpoints bill per instance-hour while they exist ({', '.join(types)}); "
+            "check the endpoint-usage quotas of these instance types before deploying",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -7,13 +7,11 @@ synth fails before it writes anything.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,54 +22,44 @@ from pydantic import (
 )
 
 from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
-from lambda_src.inventory import BaseModelProvider, Inventory, ModelSpec, PublicModelId, Task
+from lambda_src.inventory import (
+    BaseModelProvider,
+    EndpointKwargs,
+    Inventory,
+    Limits,
+    ModelSpec,
+    PublicModelId,
+    Task,
+)
 from modules import bedrock_iam
-from modules.regions import check_region, partition_of
+from modules import sagemaker_catalog as catalog
+from modules.config_types import (
+    ExternalId,
+    FoundationModelArn,
+    Origin,
+    Prefix,
+    PrincipalArn,
+    Region,
+    RoleArn,
+    StrictModel,
+    TagKey,
+    TagValue,
+)
+from modules.cross_account_config import CrossAccountRole
+from modules.regions import partition_of
+from modules.sagemaker_config import (
+    HASH_SUFFIX_LEN,
+    SAGEMAKER_NAME_MAX,
+    CustomCodeEndpoint,
+    ExistingEndpoint,
+    HostedEndpoint,
+    HuggingFaceEndpoint,
+    JumpStartEndpoint,
+    SageMakerEndpoint,
+    SageMakerSettings,
+)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "default.json"
-
-Region = Annotated[str, AfterValidator(check_region)]
-
-_IAM_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
-_FM_ARN = re.compile(
-    r"^arn:aws(-cn|-us-gov)?:bedrock:[a-z]{2}(-gov)?-[a-z]+-\d::foundation-model/[a-z0-9-]+\.[a-z0-9._:-]+$"
-)
-_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
-
-
-def _principal_arn(value: str) -> str:
-    if not _IAM_PRINCIPAL.match(value):
-        raise ValueError(
-            f"{value!r} is not an IAM role or user ARN "
-            "(arn:aws:iam::<12-digit account>:role/<name> or :user/<name>)"
-        )
-    return value
-
-
-def _foundation_model_arn(value: str) -> str:
-    if not _FM_ARN.match(value):
-        raise ValueError(
-            f"{value!r} is not a foundation-model ARN "
-            "(arn:aws:bedrock:<region>::foundation-model/<provider>.<model>)"
-        )
-    return value
-
-
-def _origin(value: str) -> str:
-    if value != "*" and not _ORIGIN.match(value):
-        raise ValueError(f"{value!r} is not an origin (https://host[:port], or '*')")
-    return value
-
-
-PrincipalArn = Annotated[str, AfterValidator(_principal_arn)]
-FoundationModelArn = Annotated[str, AfterValidator(_foundation_model_arn)]
-Origin = Annotated[str, AfterValidator(_origin)]
-Prefix = Annotated[
-    str,
-    StringConstraints(min_length=2, pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"),
-]
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
-TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
 
 # CloudWatch Logs accepts only these retention periods.
 LogRetentionDays = Literal[
@@ -100,11 +88,7 @@ LogRetentionDays = Literal[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class LambdaSettings(_Strict):
+class LambdaSettings(StrictModel):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     runtime: Literal["python3.12", "python3.13"] = "python3.12"
     memory_mb: int = Field(default=1024, ge=128, le=10240)
@@ -119,7 +103,7 @@ class LambdaSettings(_Strict):
         return self.runtime.removeprefix("python")
 
 
-class CorsSettings(_Strict):
+class CorsSettings(StrictModel):
     allow_origins: tuple[Origin, ...] = Field(min_length=1, max_length=100)
     allow_headers: tuple[str, ...] = (
         "authorization",
@@ -131,7 +115,7 @@ class CorsSettings(_Strict):
     max_age_seconds: int = Field(default=300, ge=0, le=86400)
 
 
-class FunctionUrlSettings(_Strict):
+class FunctionUrlSettings(StrictModel):
     auth_type: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
     # NONE makes the URL public; it must be asked for twice, on purpose.
     allow_unauthenticated: bool = False
@@ -147,7 +131,7 @@ class FunctionUrlSettings(_Strict):
         return self
 
 
-class BedrockModel(_Strict):
+class BedrockModel(StrictModel):
     """A Bedrock model id, cross-region inference profile id, or model / profile ARN."""
 
     model_id: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
@@ -162,9 +146,14 @@ class BedrockModel(_Strict):
     # For application inference profiles: the foundation models the profile was made from.
     foundation_model_arns: tuple[FoundationModelArn, ...] = ()
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    # A model in another account: the function assumes this role to call it.
+    role_arn: RoleArn | None = None
+    external_id: ExternalId | None = None
 
     @model_validator(mode="after")
     def _check(self) -> BedrockModel:
+        if self.external_id and not self.role_arn:
+            raise ValueError("external_id is only used together with role_arn")
         try:
             ref = parse_model_ref(self.model_id)
         except ModelIdError as err:
@@ -199,13 +188,13 @@ class BedrockModel(_Strict):
         return self.id or self.model_id
 
 
-class BedrockSettings(_Strict):
+class BedrockSettings(StrictModel):
     # Region the Lambda calls Bedrock in; defaults to the deployment region.
     region: Region | None = None
     models: tuple[BedrockModel, ...] = ()
 
 
-class DeploymentConfig(_Strict):
+class DeploymentConfig(StrictModel):
     prefix: Prefix
     region: Region
     # Anything but an explicit "dev" is treated as production.
@@ -214,6 +203,9 @@ class DeploymentConfig(_Strict):
     function_url: FunctionUrlSettings = Field(default_factory=FunctionUrlSettings)
     admin_principals: tuple[PrincipalArn, ...] = ()
     bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
+    sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
+    # A second stack, deployed in a model-hosting account, with a role this API may assume.
+    cross_account_role: CrossAccountRole | None = None
     # Log prompts and completions (off: they may hold personal or confidential data).
     log_prompts: bool = False
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=40)
@@ -235,14 +227,12 @@ class DeploymentConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> DeploymentConfig:
-        seen: dict[str, int] = {}
+        seen: dict[str, str] = {}
+        for where, public_id in self._public_ids():
+            if public_id in seen:
+                raise ValueError(f"{where}: model id {public_id!r} is already used by {seen[public_id]}")
+            seen[public_id] = where
         for i, model in enumerate(self.bedrock.models):
-            if model.public_id in seen:
-                raise ValueError(
-                    f"bedrock.models[{i}]: model id {model.public_id!r} is already used by "
-                    f"bedrock.models[{seen[model.public_id]}]"
-                )
-            seen[model.public_id] = i
             ref = parse_model_ref(model.model_id)
             region = self.bedrock_region_of(model)
             if ref.partition and ref.partition != partition_of(region):
@@ -251,7 +241,54 @@ class DeploymentConfig(_Strict):
                 bedrock_iam.check_profile_region(ref, region, model.profile_regions)
             except ValueError as err:
                 raise ValueError(f"bedrock.models[{i}]: {err}") from None
+        names: dict[str, int] = {}
+        for i, ep in enumerate(self.sagemaker.endpoints):
+            if isinstance(ep, ExistingEndpoint):
+                continue
+            where = f"sagemaker.endpoints[{i}].name"
+            if ep.name in names:
+                raise ValueError(
+                    f"{where}: {ep.name!r} is already used by sagemaker.endpoints[{names[ep.name]}]"
+                )
+            names[ep.name] = i
+            longest = len(self.prefix) + 1 + len(ep.name) + HASH_SUFFIX_LEN
+            if longest > SAGEMAKER_NAME_MAX:
+                raise ValueError(
+                    f"{where}: {ep.name!r} makes the SageMaker model and endpoint-config names "
+                    f"'{self.prefix}-{ep.name}-<8-character hash>' {longest} characters; SageMaker allows "
+                    f"{SAGEMAKER_NAME_MAX}, so with prefix {self.prefix!r} the name may have at most "
+                    f"{SAGEMAKER_NAME_MAX - len(self.prefix) - 1 - HASH_SUFFIX_LEN} characters"
+                )
+            if isinstance(ep, HuggingFaceEndpoint):
+                try:
+                    catalog.tgi_image_uri(self.region, ep.tgi_version)
+                except ValueError as err:
+                    raise ValueError(f"sagemaker.endpoints[{i}]: {err}") from None
+            if isinstance(ep, JumpStartEndpoint) and (spec := ep.spec()):
+                try:
+                    catalog.jumpstart_image_uri(spec, self.region)
+                except ValueError as err:
+                    raise ValueError(f"sagemaker.endpoints[{i}]: {err}") from None
+            image = getattr(ep, "image_uri", None)
+            if image and (image_region := image.split(".")[3]) != self.region:
+                raise ValueError(
+                    f"sagemaker.endpoints[{i}].image_uri: the image is in {image_region}; SageMaker pulls "
+                    f"images from the endpoint's region ({self.region})"
+                )
         return self
+
+    def _public_ids(self) -> Iterator[tuple[str, str]]:
+        for i, model in enumerate(self.bedrock.models):
+            yield f"bedrock.models[{i}]", model.public_id
+        for i, ep in enumerate(self.sagemaker.endpoints):
+            yield f"sagemaker.endpoints[{i}]", ep.public_id
+
+    @property
+    def hosted_endpoints(self) -> list[HostedEndpoint]:
+        return [ep for ep in self.sagemaker.endpoints if not isinstance(ep, ExistingEndpoint)]
+
+    def endpoint_name(self, ep: HostedEndpoint) -> str:
+        return f"{self.prefix}-{ep.name}"
 
     def bedrock_region_of(self, model: BedrockModel) -> str:
         if model.region:
@@ -272,11 +309,40 @@ class DeploymentConfig(_Strict):
                 task=m.task,
                 region=self.bedrock_region_of(m),
                 base_model_provider=m.base_model_provider or parse_model_ref(m.model_id).provider,  # type: ignore[arg-type]
-                limits={"max_tokens": m.max_tokens} if m.max_tokens else {},  # type: ignore[arg-type]
+                role_arn=m.role_arn,
+                external_id=m.external_id,
+                limits=Limits(max_tokens=m.max_tokens),
             )
             for m in self.bedrock.models
         ]
+        specs += [self._endpoint_spec(ep) for ep in self.sagemaker.endpoints]
         return Inventory(models=tuple(specs))
+
+    def _endpoint_spec(self, ep: SageMakerEndpoint) -> ModelSpec:
+        common = {
+            "id": ep.public_id,
+            "provider": "sagemaker",
+            "api": ep.effective_codec(),
+            "prompt_format": ep.prompt_format,
+            "content_handler": ep.content_handler,
+            "limits": Limits(max_tokens=ep.max_tokens),
+        }
+        if isinstance(ep, ExistingEndpoint):
+            return ModelSpec(
+                model=ep.endpoint_name,
+                region=ep.region or self.region,
+                role_arn=ep.role_arn,
+                external_id=ep.external_id,
+                endpoint_kwargs=ep.endpoint_kwargs,
+                **common,  # type: ignore[arg-type]
+            )
+        kwargs = None
+        if isinstance(ep, JumpStartEndpoint):
+            common["prompt_format"] = ep.effective_prompt_format
+            if ep.effective_codec() == "jumpstart-llama2-chat":
+                # JumpStart's Llama 2 containers refuse requests without the EULA attribute.
+                kwargs = EndpointKwargs(custom_attributes="accept_eula=true")
+        return ModelSpec(model=self.endpoint_name(ep), region=self.region, endpoint_kwargs=kwargs, **common)  # type: ignore[arg-type]
 
 
 class ResourceName(BaseModel):
@@ -325,9 +391,26 @@ def load_config(path: str | Path) -> DeploymentConfig:
     data.pop("$schema", None)
     try:
         # Validate in JSON mode: strict about types, and arrays may fill tuple fields.
-        return DeploymentConfig.model_validate_json(json.dumps(data))
+        config = DeploymentConfig.model_validate_json(json.dumps(data))
     except ValidationError as err:
         raise ConfigError("\n".join(f"{path}: {line}" for line in describe_errors(err))) from None
+    problems = list(_check_paths(config, path.resolve().parent))
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {line}" for line in problems))
+    return config
+
+
+def _check_paths(config: DeploymentConfig, base: Path) -> Iterator[str]:
+    """Local folders named in the config exist and hold what they must (relative to the file)."""
+    for i, ep in enumerate(config.sagemaker.endpoints):
+        if not isinstance(ep, CustomCodeEndpoint):
+            continue
+        where = f"sagemaker.endpoints[{i}].code_dir"
+        folder = (base / ep.code_dir).resolve()
+        if not folder.is_dir():
+            yield f"{where}: folder {ep.code_dir!r} (resolved to {folder}) does not exist"
+        elif not (folder / ep.entry_point).is_file():
+            yield f"{where}: {ep.code_dir!r} has no {ep.entry_point} (set entry_point to its script)"
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -43,6 +43,15 @@ class CorsProps:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """One IAM statement; resources may hold Terraform tokens (the account id)."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class InferenceApiProps:
     function_name: str
     role_name: str
@@ -60,9 +69,8 @@ class InferenceApiProps:
     log_retention_days: int
     auth_type: str
     cors: CorsProps | None
-    # (actions, resource ARNs) pairs for the models the function may invoke; ARNs may hold
-    # Terraform tokens (the account id).
-    invoke_grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    # What the function may call beyond its own resources (models, endpoints, roles to assume).
+    grants: tuple[Grant, ...]
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -159,14 +167,7 @@ class InferenceApi(Construct):
             _statement("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
             _statement("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
         ]
-        for i, (actions, resources) in enumerate(props.invoke_grants):
-            statements.append(
-                _statement(
-                    f"InvokeModels{i}",
-                    list(actions),
-                    list(resources),
-                )
-            )
+        statements += [_statement(g.sid, list(g.actions), list(g.resources)) for g in props.grants]
         access = DataAwsIamPolicyDocument(self, "access", statement=statements)
         access.override_logical_id("lambda")
         policy = IamRolePolicy(self, "policy", name=props.policy_name, role=self.role.id, policy=access.json)

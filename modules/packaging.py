@@ -9,11 +9,13 @@ Terraform sees no change.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -150,3 +152,47 @@ def build_package(
         )
     digest = base64.b64encode(hashlib.sha256(dest.read_bytes()).digest()).decode()
     return Package(path=dest, source_code_hash=digest, zipped_bytes=zipped, unzipped_bytes=unzipped)
+
+
+@dataclass(frozen=True)
+class ModelArchive:
+    path: Path
+    sha256: str  # hex digest of the archive
+
+
+def build_model_archive(code_dir: Path, *, name: str) -> ModelArchive:
+    """Pack ``code_dir`` as ``code/...`` in a reproducible ``model.tar.gz`` (the layout SageMaker's
+    inference toolkits load code from)."""
+    files = [
+        p
+        for p in sorted(code_dir.rglob("*"))
+        if p.is_file() and not _SKIP_DIRS.intersection(p.relative_to(code_dir).parts)
+    ]
+    if not files:
+        raise PackagingError(f"{code_dir}: the inference code folder is empty")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    fingerprint = _digest(
+        *(p.relative_to(code_dir).as_posix().encode() + b"\0" + p.read_bytes() for p in files)
+    )
+    dest = CACHE_DIR / f"model-{name}-{fingerprint}.tar.gz"
+    if not dest.exists():
+        fd, tmp_name = tempfile.mkstemp(suffix=".tar.gz", dir=CACHE_DIR)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            with (
+                open(tmp, "wb") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+            ):
+                for p in files:
+                    info = tarfile.TarInfo(f"code/{p.relative_to(code_dir).as_posix()}")
+                    info.size = p.stat().st_size
+                    info.mode = 0o644
+                    info.mtime = 0
+                    with open(p, "rb") as fh:
+                        tar.addfile(info, fh)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return ModelArchive(path=dest, sha256=hashlib.sha256(dest.read_bytes()).hexdigest())

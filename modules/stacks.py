@@ -2,51 +2,126 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, TerraformStack
+from pathlib import Path
+
+from cdktf import LocalBackend, TerraformLocal, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import (
+    DataAwsSecretsmanagerSecretVersion,
+)
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from lambda_src.bedrock_ids import parse_model_ref
 from modules import bedrock_iam
+from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig
-from modules.inference_api import CorsProps, InferenceApi, InferenceApiProps
-from modules.packaging import Package
+from modules.cross_account_config import ALL
+from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
+from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
+from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
+from modules.packaging import Package, build_model_archive
+from modules.regions import partition_of
+from modules.sagemaker_config import (
+    CustomCodeEndpoint,
+    CustomEndpoint,
+    ExistingEndpoint,
+    HostedEndpoint,
+    HuggingFaceEndpoint,
+    JumpStartEndpoint,
+)
+from modules.sagemaker_endpoint import (
+    AutoscalingProps,
+    ModelData,
+    SageMakerEndpointConstruct,
+    SageMakerEndpointProps,
+)
+from modules.sagemaker_role import SageMakerExecutionRole, SageMakerRoleProps
 
 # The prebuilt bindings pin one provider version; the JSON admits every version whose
 # arguments this project uses (checked with `terraform validate` against 5.100 and 6.x).
 AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0"
+SAGEMAKER_INVOKE = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
+HF_TOKEN_DATA = "data.aws_secretsmanager_secret_version.huggingface_token"  # noqa: S105 -- an address
+# Defaults for TGI's token limits when the config gives none.
+DEFAULT_MAX_INPUT_TOKENS = 4096
+DEFAULT_MAX_TOTAL_TOKENS = 8192
+
+
+def _base_stack(
+    stack: TerraformStack, id_: str, *, region: str, tags: dict[str, str]
+) -> DataAwsCallerIdentity:
+    stack.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
+    # State lives at the project root, outside cdktf.out (which every synth replaces), and the
+    # path is relative so the JSON does not depend on where it was synthesized.
+    LocalBackend(stack, path=f"../../../terraform.{id_}.tfstate")
+    AwsProvider(stack, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)])
+    caller = DataAwsCallerIdentity(stack, "current")
+    caller.override_logical_id("current")
+    return caller
+
+
+def _logical(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def endpoint_arn(partition: str, region: str, account: str, name: str) -> str:
+    # SageMaker reports endpoint ARNs in lower case, and IAM compares them as written.
+    return f"arn:{partition}:sagemaker:{region}:{account}:endpoint/{name.lower()}"
 
 
 class InferenceApiStack(TerraformStack):
-    def __init__(self, scope: Construct, id_: str, *, config: DeploymentConfig, package: Package) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: DeploymentConfig,
+        package: Package,
+        config_dir: Path,
+    ) -> None:
         super().__init__(scope, id_)
-        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
-        # State lives at the project root, outside cdktf.out (which every synth replaces), and
-        # the path is relative so the JSON does not depend on where it was synthesized.
-        LocalBackend(self, path=f"../../../terraform.{id_}.tfstate")
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            default_tags=[
-                AwsProviderDefaultTags(tags={"Project": config.prefix, "Stage": config.stage, **config.tags})
-            ],
-        )
-        caller = DataAwsCallerIdentity(self, "current")
-        caller.override_logical_id("current")
+        self.config = config
+        tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
+        self.caller = _base_stack(self, id_, region=config.region, tags=tags)
+        self.partition = partition_of(config.region)
+        account = self.caller.account_id
 
+        grants: list[Grant] = []
+        assume_roles: list[str] = []
         bedrock_arns: list[str] = []
         for model in config.bedrock.models:
-            for arn in bedrock_iam.invoke_resources(
+            if model.role_arn:
+                assume_roles.append(model.role_arn)
+                continue
+            bedrock_arns += bedrock_iam.invoke_resources(
                 parse_model_ref(model.model_id),
                 region=config.bedrock_region_of(model),
-                account=caller.account_id,
+                account=account,
                 profile_regions_override=model.profile_regions,
                 foundation_model_arns=model.foundation_model_arns,
-            ):
-                if arn not in bedrock_arns:
-                    bedrock_arns.append(arn)
+            )
+        if bedrock_arns:
+            grants.append(Grant("InvokeBedrockModels", bedrock_iam.INVOKE_ACTIONS, _unique(bedrock_arns)))
+
+        endpoint_arns = [
+            endpoint_arn(self.partition, config.region, account, config.endpoint_name(ep))
+            for ep in self._deploy_endpoints(config, config_dir)
+        ]
+        for ep in config.sagemaker.endpoints:
+            if not isinstance(ep, ExistingEndpoint):
+                continue
+            region = ep.region or config.region
+            if ep.role_arn:
+                assume_roles.append(ep.role_arn)
+            else:
+                endpoint_arns.append(
+                    endpoint_arn(partition_of(region), region, ep.account_id or account, ep.endpoint_name)
+                )
+        if endpoint_arns:
+            grants.append(Grant("InvokeSageMakerEndpoints", SAGEMAKER_INVOKE, _unique(endpoint_arns)))
+        if assume_roles:
+            grants.append(Grant("AssumeModelAccessRoles", ("sts:AssumeRole",), _unique(assume_roles)))
 
         names = config.names
         lam = config.lambda_
@@ -73,7 +148,7 @@ class InferenceApiStack(TerraformStack):
                 cors=CorsProps(cors.allow_origins, cors.allow_headers, cors.max_age_seconds)
                 if cors
                 else None,
-                invoke_grants=(((bedrock_iam.INVOKE_ACTIONS, tuple(bedrock_arns)),) if bedrock_arns else ()),
+                grants=tuple(grants),
                 environment={
                     "STAGE": config.stage,
                     "INVENTORY_MAX_AGE_SECONDS": str(lam.inventory_cache_seconds),
@@ -84,3 +159,220 @@ class InferenceApiStack(TerraformStack):
                 },
             ),
         )
+
+    def _deploy_endpoints(self, config: DeploymentConfig, config_dir: Path) -> list[HostedEndpoint]:
+        hosted = config.hosted_endpoints
+        if not hosted:
+            return []
+        account = self.caller.account_id
+        token_env = self._huggingface_token(config, hosted)
+        artifacts = None
+        if any(isinstance(ep, CustomCodeEndpoint) for ep in hosted):
+            artifacts = ModelArtifacts(
+                self, "model-artifacts", props=ModelArtifactsProps(bucket_prefix=f"{config.prefix}-models-")
+            )
+        role_name = f"{config.prefix}-sagemaker"
+        planned: list[tuple[HostedEndpoint, str, dict[str, str], ModelData | None]] = []
+        for ep in hosted:
+            image, env, data = self._container(config, ep, config_dir, artifacts, token_env)
+            planned.append((ep, image, env, data))
+        role = SageMakerExecutionRole(
+            self,
+            "sagemaker-role",
+            props=SageMakerRoleProps(
+                role_name=role_name,
+                partition=self.partition,
+                region=config.region,
+                account=account,
+                images=tuple(image for _, image, _, _ in planned),
+                model_data_uris=tuple(data.s3_uri for _, _, _, data in planned if data),
+                endpoint_names=tuple(config.endpoint_name(ep) for ep in hosted),
+                uses_vpc=any(ep.vpc for ep in hosted),
+            ),
+        )
+        for ep, image, env, data in planned:
+            name = config.endpoint_name(ep)
+            scaling = ep.autoscaling
+            SageMakerEndpointConstruct(
+                self,
+                f"endpoint-{ep.name}",
+                props=SageMakerEndpointProps(
+                    endpoint_name=name,
+                    logical_name=_logical(ep.name),
+                    execution_role_arn=role.role.arn,
+                    image=image,
+                    instance_type=ep.instance_type,
+                    instance_count=ep.instance_count,
+                    startup_health_check_timeout_seconds=ep.startup_health_check_timeout_seconds,
+                    model_download_timeout_seconds=ep.model_download_timeout_seconds,
+                    environment=env,
+                    model_data=data,
+                    volume_size_gb=ep.volume_size_gb,
+                    kms_key_arn=ep.kms_key_arn,
+                    network_isolation=ep.network_isolation,
+                    subnet_ids=ep.vpc.subnet_ids if ep.vpc else (),
+                    security_group_ids=ep.vpc.security_group_ids if ep.vpc else (),
+                    autoscaling=AutoscalingProps(**scaling.model_dump()) if scaling else None,
+                    tags=dict(ep.tags),
+                    name_salt=f"{HF_TOKEN_DATA}.version_id"
+                    if token_env and isinstance(ep, HuggingFaceEndpoint)
+                    else None,
+                ),
+                # SageMaker checks the role's access when it creates the model.
+                depends_on=[role.policy],
+            )
+        TerraformOutput(
+            self,
+            "sagemaker_endpoint_names",
+            value=[config.endpoint_name(ep) for ep in hosted],
+            description="Names of the SageMaker endpoints this stack deploys.",
+        ).override_logical_id("sagemaker_endpoint_names")
+        TerraformOutput(
+            self,
+            "sagemaker_execution_role_arn",
+            value=role.role.arn,
+            description="ARN of the SageMaker endpoints' execution role.",
+        ).override_logical_id("sagemaker_execution_role_arn")
+        return hosted
+
+    def _huggingface_token(self, config: DeploymentConfig, hosted: list[HostedEndpoint]) -> str | None:
+        """A Terraform expression of the Hub token, read from its secret at plan time."""
+        token = config.sagemaker.huggingface_token
+        if token is None or not any(isinstance(ep, HuggingFaceEndpoint) for ep in hosted):
+            return None
+        secret = DataAwsSecretsmanagerSecretVersion(self, "hf-token", secret_id=token.secret_arn)
+        secret.override_logical_id("huggingface_token")
+        raw = f"{HF_TOKEN_DATA}.secret_string"
+        key = token.json_key.replace('"', '\\"')
+        local = TerraformLocal(
+            self, "huggingface_token", f'${{can(jsondecode({raw})) ? jsondecode({raw})["{key}"] : {raw}}}'
+        )
+        local.override_logical_id("huggingface_token")
+        TerraformOutput(
+            self,
+            "huggingface_token_format",
+            # Only the format is revealed, never the token.
+            value=f'${{nonsensitive(can(jsondecode({raw})) ? "JSON object, key {key}" : "plain text")}}',
+            description="How the Hugging Face token secret was read.",
+        ).override_logical_id("huggingface_token_format")
+        return "${local.huggingface_token}"
+
+    def _container(
+        self,
+        config: DeploymentConfig,
+        ep: HostedEndpoint,
+        config_dir: Path,
+        artifacts: ModelArtifacts | None,
+        token_env: str | None,
+    ) -> tuple[str, dict[str, str], ModelData | None]:
+        region = config.region
+        if isinstance(ep, HuggingFaceEndpoint):
+            version = ep.tgi_version or catalog.TGI_DEFAULT_VERSION
+            names = catalog.tgi_env_names(version)
+            max_input = ep.max_input_tokens or DEFAULT_MAX_INPUT_TOKENS
+            max_total = ep.max_total_tokens or max(DEFAULT_MAX_TOTAL_TOKENS, max_input + 1)
+            env = {
+                "HF_MODEL_ID": ep.hf_model_id,
+                "SM_NUM_GPUS": str(catalog.instance_info(ep.instance_type).accelerators),
+                names.max_input: str(max_input),
+                names.max_total: str(max_total),
+                # TGI refuses to start when a full prompt cannot fit in one prefill batch.
+                "MAX_BATCH_PREFILL_TOKENS": str(max_input),
+            }
+            if names.messages_api and ep.effective_codec() == "tgi-messages":
+                env[names.messages_api] = "true"
+            env.update(ep.environment)
+            if token_env:
+                env.update(dict.fromkeys(names.token_names, token_env))
+            return catalog.tgi_image_uri(region, version), env, None
+        if isinstance(ep, JumpStartEndpoint):
+            spec = ep.spec()
+            if spec:
+                data = ModelData(
+                    s3_uri=spec.model_data_s3_uri_template.format(region=region),
+                    compressed=spec.model_data_compressed,
+                    accept_eula=spec.gated and ep.accept_eula,
+                )
+                env = {
+                    **spec.environment,
+                    "SM_NUM_GPUS": str(catalog.instance_info(ep.instance_type).accelerators),
+                    **ep.environment,
+                }
+                return catalog.jumpstart_image_uri(spec, region), env, data
+            assert ep.image_uri and ep.model_data
+            data = ModelData(
+                s3_uri=ep.model_data,
+                compressed=ep.model_data.endswith(".tar.gz"),
+                accept_eula=ep.gated and ep.accept_eula,
+            )
+            return ep.image_uri, dict(ep.environment), data
+        if isinstance(ep, CustomEndpoint):
+            data = ModelData(s3_uri=ep.model_data, compressed=ep.model_data.endswith(".tar.gz"))
+            return ep.image_uri, dict(ep.environment), data
+        assert isinstance(ep, CustomCodeEndpoint) and artifacts is not None
+        archive = build_model_archive((config_dir / ep.code_dir).resolve(), name=ep.name)
+        uri = artifacts.upload(ep.name, archive)
+        env = {
+            "SAGEMAKER_PROGRAM": ep.entry_point,
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            "SAGEMAKER_REGION": region,
+            **ep.environment,
+        }
+        return ep.image_uri, env, ModelData(s3_uri=uri, compressed=True)
+
+
+class ModelAccessStack(TerraformStack):
+    """Deployed in the model-hosting account: the role the inference API assumes there."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, id_)
+        access = config.cross_account_role
+        assert access is not None
+        region = access.region or config.region
+        partition = partition_of(region)
+        tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
+        caller = _base_stack(self, id_, region=region, tags=tags)
+        account = caller.account_id
+
+        if access.sagemaker_endpoints == ALL:
+            endpoints = [endpoint_arn(partition, region, account, "*")]
+        else:
+            endpoints = [endpoint_arn(partition, region, account, n) for n in access.sagemaker_endpoints]
+        if access.bedrock_models == ALL:
+            bedrock = [
+                # any region: cross-region profiles route to foundation models elsewhere
+                f"arn:{partition}:bedrock:*::foundation-model/*",
+                *(
+                    f"arn:{partition}:bedrock:{region}:{account}:{kind}/*"
+                    for kind in (
+                        "inference-profile",
+                        "application-inference-profile",
+                        "custom-model",
+                        "custom-model-deployment",
+                        "provisioned-model",
+                        "imported-model",
+                    )
+                ),
+            ]
+        else:
+            bedrock = []
+            for model_id in access.bedrock_models:
+                ref = parse_model_ref(model_id)
+                bedrock += bedrock_iam.invoke_resources(ref, region=ref.region or region, account=account)
+        ModelAccessRole(
+            self,
+            "model-access",
+            props=ModelAccessRoleProps(
+                role_name=access.role_name or f"{config.prefix}-model-access",
+                trusted_role_arns=access.trusted_role_arns,
+                external_id=access.external_id,
+                max_session_duration_seconds=access.max_session_duration_seconds,
+                sagemaker_endpoint_arns=tuple(endpoints),
+                bedrock_arns=_unique(bedrock),
+            ),
+        )
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

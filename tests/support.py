@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "default.json"
+FULL_CONFIG = REPO_ROOT / "examples" / "configs" / "full.json"
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,27 @@ VARIANT_CONFIG: dict[str, Any] = {
         ],
     },
 }
+
+
+def write_config(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "deploy.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def config_error(tmp_path: Path, data: Any) -> str:
+    """Load a bad config; return the message after checking its shape (file on every line, no
+    Python internals)."""
+    import pytest
+
+    from modules.config import ConfigError, load_config
+
+    path = write_config(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    for line in message.splitlines():
+        assert line.startswith(f"{path}: "), line
+    assert "Traceback" not in message
+    assert "pydantic" not in message.lower()
+    return message

@@ -10,26 +10,15 @@ from typing import Any
 import pytest
 
 from modules.config import ConfigError, DeploymentConfig, load_config, resource_names
-from tests.support import DEFAULT_CONFIG, VARIANT_CONFIG
+from tests.support import DEFAULT_CONFIG, VARIANT_CONFIG, config_error, write_config
 
 
 def _write(tmp_path: Path, data: Any) -> Path:
-    path = tmp_path / "deploy.json"
-    path.write_text(data if isinstance(data, str) else json.dumps(data))
-    return path
+    return write_config(tmp_path, data)
 
 
 def _error(tmp_path: Path, data: Any) -> str:
-    path = _write(tmp_path, data)
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    message = str(info.value)
-    # Every line names the file; no Python internals leak into the message.
-    for line in message.splitlines():
-        assert line.startswith(f"{path}: "), line
-    assert "Traceback" not in message
-    assert "pydantic" not in message.lower()
-    return message
+    return config_error(tmp_path, data)
 
 
 def _with(**changes: Any) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def test_execution_role_grants_only_what_the_function_needs(default_synth: Synth
         "XRay",
         "ReadModelInventory",
         "ReadApiKeys",
-        "InvokeModels0",
+        "InvokeBedrockModels",
     }
     assert _statement(default_synth, "WriteOwnLogs")["resources"] == [
         "${aws_cloudwatch_log_group.lambda.arn}:*"
@@ -159,7 +159,7 @@ def test_execution_role_grants_only_what_the_function_needs(default_synth: Synth
 
 
 def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synth) -> None:
-    st = _statement(default_synth, "InvokeModels0")
+    st = _statement(default_synth, "InvokeBedrockModels")
     assert st["actions"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     us = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
@@ -176,7 +176,7 @@ def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synt
 
 
 def test_bedrock_invoke_for_every_identifier_form(variant_synth: Synth) -> None:
-    resources = set(_statement(variant_synth, "InvokeModels0")["resources"])
+    resources = set(_statement(variant_synth, "InvokeBedrockModels")["resources"])
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
     eu_all = (
         "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",

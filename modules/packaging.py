@@ -24,6 +24,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = REPO_ROOT / "lambda_src"
 CACHE_DIR = REPO_ROOT / ".cache" / "lambda-package"
+WHEELHOUSE = REPO_ROOT / ".cache" / "wheels"
+PYTHON_VERSIONS = ("3.12", "3.13")
 # Lambda's limits for a function's code (zip uploaded directly, and unzipped with layers).
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
@@ -63,28 +65,62 @@ def _source_files(source_dir: Path) -> list[Path]:
     )
 
 
+def _pip(args: list[str], what: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = "\n".join(
+            line for line in result.stderr.splitlines() if "is ignored: it is neither" not in line
+        )
+        raise PackagingError(f"{what}:\n{detail.strip()}")
+
+
+def _platform_args(architecture: str, python_version: str) -> list[str]:
+    return [
+        "--no-deps", "--only-binary=:all:", "--implementation", "cp",
+        "--platform", _PLATFORMS[architecture], "--python-version", python_version,
+    ]  # fmt: skip
+
+
+def prefetch_wheels(requirements: Path = SOURCE_DIR / "requirements.txt") -> None:
+    """Download the pinned wheels for every supported platform into the wheelhouse, so later
+    synths build packages without a network (the bootstrap calls this once)."""
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    for architecture in _PLATFORMS:
+        for python_version in PYTHON_VERSIONS:
+            _pip(
+                ["download", *_platform_args(architecture, python_version), "-d", str(WHEELHOUSE),
+                 "-r", str(requirements)],
+                f"could not download the function's runtime wheels for {architecture} / Python "
+                f"{python_version} from {requirements.name}",
+            )  # fmt: skip
+
+
 def _install_deps(requirements: Path, architecture: str, python_version: str) -> Path:
     req = requirements.read_bytes()
     target = CACHE_DIR / f"deps-{architecture}-py{python_version}-{_digest(req)}"
     if (target / ".complete").exists():
         return target
     tmp = Path(tempfile.mkdtemp(prefix="deps-", dir=CACHE_DIR))
-    cmd = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-deps", "--no-compile", "--only-binary=:all:", "--implementation", "cp",
-        "--platform", _PLATFORMS[architecture], "--python-version", python_version,
-        "--target", str(tmp), "-r", str(requirements),
-    ]  # fmt: skip
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
+    install = ["install", *_platform_args(architecture, python_version), "--no-compile", "--target", str(tmp)]
+    try:
+        try:
+            # Offline first, from the wheelhouse the bootstrap filled.
+            _pip([*install, "--no-index", "--find-links", str(WHEELHOUSE), "-r", str(requirements)], "")
+        except PackagingError:
+            _pip(
+                [*install, "-r", str(requirements)],
+                f"could not fetch the function's runtime wheels for {architecture} / Python "
+                f"{python_version} from {requirements.name} (no network? run the bootstrap once "
+                "while online: it stores them in .cache/wheels)",
+            )
+    except PackagingError:
         shutil.rmtree(tmp, ignore_errors=True)
-        detail = "\n".join(
-            line for line in result.stderr.splitlines() if "is ignored: it is neither" not in line
-        )
-        raise PackagingError(
-            f"could not fetch the function's runtime wheels for {architecture} / Python "
-            f"{python_version} from {requirements.name}:\n{detail.strip()}"
-        )
+        raise
     for junk in [*tmp.rglob("__pycache__"), *tmp.glob("bin")]:
         shutil.rmtree(junk, ignore_errors=True)
     (tmp / ".complete").touch()
@@ -196,3 +232,13 @@ def build_model_archive(code_dir: Path, *, name: str) -> ModelArchive:
         finally:
             tmp.unlink(missing_ok=True)
     return ModelArchive(path=dest, sha256=hashlib.sha256(dest.read_bytes()).hexdigest())
+
+
+if __name__ == "__main__":
+    # `python -m modules.packaging prefetch`: used by scripts/_env.sh.
+    if sys.argv[1:] != ["prefetch"]:
+        sys.exit("usage: python -m modules.packaging prefetch")
+    try:
+        prefetch_wheels()
+    except PackagingError as err:
+        sys.exit(f"error: {err}")

@@ -47,5 +47,18 @@ ensure_venv() {
   echo "$want" >"$dir/.stamp"
 }
 
-ensure_main_venv() { ensure_venv "$REPO_ROOT/.venv" "$REPO_ROOT/requirements.txt"; }
+# The function package's wheels for every platform, so synths work without a network.
+ensure_lambda_wheels() {
+  local req="$REPO_ROOT/lambda_src/requirements.txt" stamp="$REPO_ROOT/.cache/wheels/.stamp" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ] && return 0
+  echo "bootstrap: downloading the function's runtime wheels (one-time)" >&2
+  (cd "$REPO_ROOT" && "$REPO_ROOT/.venv/bin/python" -m modules.packaging prefetch)
+  echo "$want" >"$stamp"
+}
+
+ensure_main_venv() {
+  ensure_venv "$REPO_ROOT/.venv" "$REPO_ROOT/requirements.txt"
+  ensure_lambda_wheels
+}
 ensure_checkov_venv() { ensure_venv "$REPO_ROOT/.venv-checkov" "$REPO_ROOT/requirements-checkov.txt"; }

@@ -36,6 +36,7 @@ from modules import sagemaker_catalog as catalog
 from modules.config_types import (
     ExternalId,
     FoundationModelArn,
+    KmsKeyArn,
     Origin,
     Prefix,
     PrincipalArn,
@@ -194,6 +195,32 @@ class BedrockSettings(StrictModel):
     models: tuple[BedrockModel, ...] = ()
 
 
+class S3State(StrictModel):
+    """Remote state for pipelines: one object per stack, ``<key_prefix>/<stack>.tfstate``."""
+
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    key_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]{1,512}$")] = (
+        "llm-inference-api"
+    )
+    region: Region
+    # "s3": S3-native lock files (Terraform 1.10+); "dynamodb": a lock table (older Terraform).
+    locking: Literal["s3", "dynamodb"] = "s3"
+    dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
+    kms_key_arn: KmsKeyArn | None = None
+
+    @model_validator(mode="after")
+    def _locking(self) -> S3State:
+        if self.locking == "dynamodb" and not self.dynamodb_table:
+            raise ValueError("locking 'dynamodb' needs dynamodb_table (the lock table's name)")
+        if self.locking == "s3" and self.dynamodb_table:
+            raise ValueError("dynamodb_table applies only with locking 'dynamodb'")
+        return self
+
+
+class StateSettings(StrictModel):
+    s3: S3State
+
+
 class DeploymentConfig(StrictModel):
     prefix: Prefix
     region: Region
@@ -206,6 +233,8 @@ class DeploymentConfig(StrictModel):
     sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
     # A second stack, deployed in a model-hosting account, with a role this API may assume.
     cross_account_role: CrossAccountRole | None = None
+    # Where cdktf deploy keeps state: a local file by default, or S3 for pipelines.
+    state: StateSettings | None = None
     # Log prompts and completions (off: they may hold personal or confidential data).
     log_prompts: bool = False
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=40)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf import LocalBackend, TerraformLocal, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import (
     DataAwsSecretsmanagerSecretVersion,
@@ -15,7 +15,7 @@ from constructs import Construct
 from lambda_src.bedrock_ids import parse_model_ref
 from modules import bedrock_iam
 from modules import sagemaker_catalog as catalog
-from modules.config import DeploymentConfig
+from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
@@ -49,12 +49,27 @@ DEFAULT_MAX_TOTAL_TOKENS = 8192
 
 
 def _base_stack(
-    stack: TerraformStack, id_: str, *, region: str, tags: dict[str, str]
+    stack: TerraformStack, id_: str, *, region: str, tags: dict[str, str], state: StateSettings | None
 ) -> DataAwsCallerIdentity:
     stack.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
-    # State lives at the project root, outside cdktf.out (which every synth replaces), and the
-    # path is relative so the JSON does not depend on where it was synthesized.
-    LocalBackend(stack, path=f"../../../terraform.{id_}.tfstate")
+    if state is None:
+        # State lives at the project root, outside cdktf.out (which every synth replaces), and
+        # the path is relative so the JSON does not depend on where it was synthesized.
+        LocalBackend(stack, path=f"../../../terraform.{id_}.tfstate")
+    else:
+        s3 = state.s3
+        S3Backend(
+            stack,
+            bucket=s3.bucket,
+            key=f"{s3.key_prefix.rstrip('/')}/{id_}.tfstate",
+            region=s3.region,
+            encrypt=True,
+            kms_key_id=s3.kms_key_arn,
+            dynamodb_table=s3.dynamodb_table,
+        )
+        if s3.locking == "s3":
+            # S3-native locking (Terraform 1.10+); the bindings predate the argument.
+            stack.add_override("terraform.backend.s3.use_lockfile", True)
     AwsProvider(stack, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)])
     caller = DataAwsCallerIdentity(stack, "current")
     caller.override_logical_id("current")
@@ -83,7 +98,7 @@ class InferenceApiStack(TerraformStack):
         super().__init__(scope, id_)
         self.config = config
         tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
-        self.caller = _base_stack(self, id_, region=config.region, tags=tags)
+        self.caller = _base_stack(self, id_, region=config.region, tags=tags, state=config.state)
         self.partition = partition_of(config.region)
         account = self.caller.account_id
 
@@ -332,7 +347,7 @@ class ModelAccessStack(TerraformStack):
         region = access.region or config.region
         partition = partition_of(region)
         tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
-        caller = _base_stack(self, id_, region=region, tags=tags)
+        caller = _base_stack(self, id_, region=region, tags=tags, state=config.state)
         account = caller.account_id
 
         if access.sagemaker_endpoints == ALL:

@@ -57,6 +57,15 @@ VARIANT_CONFIG: dict[str, Any] = {
     "admin_principals": ["arn:aws:iam::111122223333:role/Admin"],
     "log_prompts": True,
     "tags": {"CostCenter": "ml-42"},
+    "state": {
+        "s3": {
+            "bucket": "tf-state.example",
+            "region": "eu-west-1",
+            "locking": "dynamodb",
+            "dynamodb_table": "tf-locks",
+            "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        }
+    },
     "bedrock": {
         "region": "eu-west-1",
         "models": [

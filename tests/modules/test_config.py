@@ -208,6 +208,17 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["bedrock.models: Input should be a valid"],
     ),
     ("missing prefix", {"region": "us-east-1"}, ["prefix: required field is missing"]),
+    (
+        "dynamodb locking without table",
+        _with(state={"s3": {"bucket": "tf-state", "region": "us-east-1", "locking": "dynamodb"}}),
+        ["state.s3: ", "needs dynamodb_table"],
+    ),
+    (
+        "state bucket name",
+        _with(state={"s3": {"bucket": "TF_State", "region": "us-east-1"}}),
+        ["state.s3.bucket: String should match pattern"],
+    ),
+    ("unknown backend", _with(state={"gcs": {"bucket": "x"}}), ["state.gcs: unknown field", "s3"]),
 ]
 
 

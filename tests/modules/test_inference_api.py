@@ -286,3 +286,22 @@ def test_state_file_is_relative_and_outside_the_replaced_output(default_synth: S
     outdir = default_synth.stack_dir.parent.parent
     assert state.name == "terraform.llm.tfstate"
     assert state.parent == outdir.parent
+
+
+def test_remote_state_in_s3(variant_synth: Synth, full_stacks: dict[str, Synth]) -> None:
+    backend = variant_synth.doc["terraform"]["backend"]
+    assert backend == {
+        "s3": {
+            "bucket": "tf-state.example",
+            "key": "llm-inference-api/variant-api.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "dynamodb_table": "tf-locks",
+            "kms_key_id": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        }
+    }
+    for stack, synth in full_stacks.items():
+        s3 = synth.doc["terraform"]["backend"]["s3"]
+        assert s3["key"] == f"inference/full/{stack}.tfstate"
+        assert s3["use_lockfile"] is True
+        assert "dynamodb_table" not in s3

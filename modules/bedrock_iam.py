@@ -9,6 +9,7 @@ foundation models it was created from.
 from __future__ import annotations
 
 from lambda_src.bedrock_ids import BedrockModelRef
+from modules.lambda_contract import BEDROCK_INVOKE
 from modules.regions import partition_of
 
 # Regions each geographic profile prefix routes to. Pinned from the Bedrock user guide's
@@ -45,7 +46,7 @@ GEO_REGIONS: dict[str, tuple[str, ...]] = {
     "ca": ("ca-central-1", "ca-west-1"),
 }
 GLOBAL_GEO = "global"
-INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+INVOKE_ACTIONS = BEDROCK_INVOKE
 
 
 def profile_regions(ref: BedrockModelRef, override: tuple[str, ...] | None) -> tuple[str, ...]:

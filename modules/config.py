@@ -47,6 +47,7 @@ from modules.config_types import (
     TagValue,
 )
 from modules.cross_account_config import CrossAccountRole
+from modules.lambda_contract import CORS_HEADERS
 from modules.regions import partition_of
 from modules.sagemaker_config import (
     HASH_SUFFIX_LEN,
@@ -106,13 +107,7 @@ class LambdaSettings(StrictModel):
 
 class CorsSettings(StrictModel):
     allow_origins: tuple[Origin, ...] = Field(min_length=1, max_length=100)
-    allow_headers: tuple[str, ...] = (
-        "authorization",
-        "content-type",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-    )
+    allow_headers: tuple[str, ...] = CORS_HEADERS
     max_age_seconds: int = Field(default=300, ge=0, le=86400)
 
 

@@ -27,12 +27,8 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_version import Secretsmanage
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from modules.lambda_contract import ADVANCED_TIER_MAX, HANDLER, LOG_ACTIONS, STANDARD_TIER_MAX, XRAY_ACTIONS
 from modules.packaging import Package
-
-HANDLER = "lambda_src.app.lambda_handler"
-# SSM String parameter size limits per tier.
-STANDARD_TIER_MAX = 4096
-ADVANCED_TIER_MAX = 8192
 
 
 @dataclass(frozen=True)
@@ -159,11 +155,11 @@ class InferenceApi(Construct):
         statements = [
             _statement(
                 "WriteOwnLogs",
-                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                list(LOG_ACTIONS),
                 [f"{self.log_group.arn}:*"],
             ),
             # X-Ray has no resource-level permissions: "*" is the only valid resource.
-            _statement("XRay", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
+            _statement("XRay", list(XRAY_ACTIONS), ["*"]),
             _statement("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
             _statement("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
         ]

@@ -18,6 +18,7 @@ from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
+from modules.lambda_contract import METRICS_NAMESPACE, SAGEMAKER_INVOKE
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
 from modules.packaging import Package, build_model_archive
@@ -41,7 +42,6 @@ from modules.sagemaker_role import SageMakerExecutionRole, SageMakerRoleProps
 # The prebuilt bindings pin one provider version; the JSON admits every version whose
 # arguments this project uses (checked with `terraform validate` against 5.100 and 6.x).
 AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0"
-SAGEMAKER_INVOKE = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
 HF_TOKEN_DATA = "data.aws_secretsmanager_secret_version.huggingface_token"  # noqa: S105 -- an address
 # Defaults for TGI's token limits when the config gives none.
 DEFAULT_MAX_INPUT_TOKENS = 4096
@@ -169,7 +169,7 @@ class InferenceApiStack(TerraformStack):
                     "INVENTORY_MAX_AGE_SECONDS": str(lam.inventory_cache_seconds),
                     "LOG_PROMPTS": "true" if config.log_prompts else "false",
                     "POWERTOOLS_SERVICE_NAME": config.prefix,
-                    "POWERTOOLS_METRICS_NAMESPACE": "LlmInferenceApi",
+                    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": lam.log_level,
                 },
             ),

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "default.json"
 FULL_CONFIG = REPO_ROOT / "examples" / "configs" / "full.json"
+PROVIDER_MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 
 
 @dataclass(frozen=True)
@@ -123,8 +129,6 @@ def write_config(tmp_path: Path, data: Any) -> Path:
 def config_error(tmp_path: Path, data: Any) -> str:
     """Load a bad config; return the message after checking its shape (file on every line, no
     Python internals)."""
-    import pytest
-
     from modules.config import ConfigError, load_config
 
     path = write_config(tmp_path, data)
@@ -136,3 +140,41 @@ def config_error(tmp_path: Path, data: Any) -> str:
     assert "Traceback" not in message
     assert "pydantic" not in message.lower()
     return message
+
+
+def _terraform_env(tmp_path: Path) -> dict[str, str]:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not on PATH: `terraform validate` not run")
+    if not (PROVIDER_MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        pytest.skip(f"no hashicorp/aws provider mirror at {PROVIDER_MIRROR}: `terraform validate` not run")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    rc = tmp_path / "terraformrc"
+    rc.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n'
+    )
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(rc),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+        "TF_DATA_DIR": str(tmp_path / ".terraform"),
+    }
+
+
+def terraform_validate(source: Path, tmp_path: Path, *, subdir: str = ".") -> dict[str, object]:
+    """Copy ``source`` to ``tmp_path`` and run terraform init + validate in its ``subdir`` against
+    the local provider mirror; skips the calling test where terraform or the mirror is missing."""
+    env = _terraform_env(tmp_path)
+    shutil.copytree(source, tmp_path / "stack")
+    work = tmp_path / "stack" / subdir
+    init = subprocess.run(
+        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    validate = subprocess.run(
+        ["terraform", "validate", "-json", "-no-color"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return json.loads(validate.stdout)

@@ -9,51 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support import REPO_ROOT, Synth
+from tests.support import REPO_ROOT, Synth, terraform_validate
 
-PROVIDER_MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 CHECKOV_CONFIG = REPO_ROOT / ".checkov.yaml"
-
-
-def _terraform_env(tmp_path: Path) -> dict[str, str]:
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        pytest.skip("terraform is not on PATH: `terraform validate` not run")
-    if not (PROVIDER_MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
-        pytest.skip(f"no hashicorp/aws provider mirror at {PROVIDER_MIRROR}: `terraform validate` not run")
-    rc = tmp_path / "terraformrc"
-    rc.write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n'
-    )
-    return {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(rc),
-        "CHECKPOINT_DISABLE": "1",
-        "TF_IN_AUTOMATION": "1",
-        "TF_DATA_DIR": str(tmp_path / ".terraform"),
-    }
-
-
-def terraform_validate(stack_dir: Path, tmp_path: Path) -> dict[str, object]:
-    env = _terraform_env(tmp_path)
-    work = tmp_path / "stack"
-    shutil.copytree(stack_dir, work)
-    init = subprocess.run(
-        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert init.returncode == 0, init.stdout + init.stderr
-    validate = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    return json.loads(validate.stdout)
 
 
 STACKS = ["default", "variant", "full", "full-model-access"]

@@ -1,0 +1,342 @@
+"""Loopback fakes of the AWS control-plane APIs preflight calls where moto has no coverage.
+
+- ``FakeServiceQuotas``: Service Quotas, JSON 1.1 (``X-Amz-Target: ServiceQuotasV20190624.<Op>``),
+  ``ListServiceQuotas`` / ``ListAWSDefaultServiceQuotas`` with real ``NextToken`` paging.
+- ``FakeBedrock``: the Bedrock control plane, REST-JSON: ``GetFoundationModelAvailability``,
+  ``GetInferenceProfile`` and the custom / provisioned / imported model lookups.
+- ``FakeSts``: STS, the query protocol with XML answers: ``GetCallerIdentity`` and an
+  ``AssumeRole`` that enforces who may assume what (moto's STS lets anyone assume any role).
+
+Reach them with ``AWS_ENDPOINT_URL_SERVICE_QUOTAS`` / ``AWS_ENDPOINT_URL_BEDROCK`` /
+``AWS_ENDPOINT_URL_STS``. Each answers per region, taken from the request's SigV4 credential scope,
+and records the access key id each request was signed with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
+
+_SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+
+@dataclass(frozen=True)
+class Call:
+    operation: str
+    region: str
+    access_key_id: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Loopback:
+    """A threaded HTTP server on 127.0.0.1; subclasses implement ``handle``."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> Any:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:
+                fake._serve(self)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    def record(self, operation: str, headers: dict[str, str], params: dict[str, Any]) -> Call:
+        m = _SCOPE.search(headers.get("authorization", ""))
+        call = Call(operation, m.group("region") if m else "", m.group("key") if m else "", params)
+        with self._lock:
+            self.calls.append(call)
+        return call
+
+    def calls_of(self, operation: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.operation == operation]
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        raise NotImplementedError
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        split = urlsplit(handler.path)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        answer = self.handle(handler.command, split.path, split.query, headers, body)
+        handler.send_response(answer.status)
+        for key, value in answer.headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(answer.body)))
+        handler.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        handler.end_headers()
+        handler.wfile.write(answer.body)
+
+
+# --- Service Quotas ----------------------------------------------------------------------------------
+
+
+def sagemaker_quota(
+    instance_type: str, value: float, *, code: str | None = None, adjustable: bool = True
+) -> dict[str, Any]:
+    """One quota as ListServiceQuotas returns it."""
+    code = code or f"L-{zlib.crc32(instance_type.encode()):08X}"
+    return {
+        "ServiceCode": "sagemaker",
+        "ServiceName": "Amazon SageMaker",
+        "QuotaArn": f"arn:aws:servicequotas:us-east-1:123456789012:sagemaker/{code}",
+        "QuotaCode": code,
+        "QuotaName": f"{instance_type} for endpoint usage",
+        "Value": float(value),
+        "Unit": "None",
+        "Adjustable": adjustable,
+        "GlobalQuota": False,
+    }
+
+
+class FakeServiceQuotas(_Loopback):
+    """``applied`` / ``defaults``: region -> quotas; pages of ``page_size`` whatever MaxResults says."""
+
+    def __init__(self, page_size: int = 2) -> None:
+        super().__init__()
+        self.applied: dict[str, list[dict[str, Any]]] = {}
+        self.defaults: dict[str, list[dict[str, Any]]] = {}
+        self.page_size = page_size
+        self.deny: set[str] = set()
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        target = headers.get("x-amz-target", "")
+        operation = target.removeprefix("ServiceQuotasV20190624.")
+        params = json.loads(body or b"{}")
+        call = self.record(operation, headers, params)
+        if not target.startswith("ServiceQuotasV20190624.") or operation not in (
+            "ListServiceQuotas",
+            "ListAWSDefaultServiceQuotas",
+        ):
+            return self._error("UnknownOperationException", f"unknown operation {target!r}")
+        if operation in self.deny:
+            return self._error(
+                "AccessDeniedException",
+                f"User is not authorized to perform: servicequotas:{operation}",
+            )
+        if params.get("ServiceCode") != "sagemaker":
+            return self._error("NoSuchResourceException", f"service {params.get('ServiceCode')!r} not found")
+        source = self.applied if operation == "ListServiceQuotas" else self.defaults
+        quotas = source.get(call.region, [])
+        start = int(params.get("NextToken") or 0)
+        page = quotas[start : start + self.page_size]
+        reply: dict[str, Any] = {"Quotas": page}
+        if start + self.page_size < len(quotas):
+            reply["NextToken"] = str(start + self.page_size)
+        return Answer(200, json.dumps(reply).encode(), {"Content-Type": "application/x-amz-json-1.1"})
+
+    @staticmethod
+    def _error(code: str, message: str) -> Answer:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return Answer(400, body, {"Content-Type": "application/x-amz-json-1.1"})
+
+
+# --- Bedrock control plane ---------------------------------------------------------------------------
+
+
+def availability(
+    *,
+    region: bool = True,
+    entitled: bool = True,
+    authorized: bool = True,
+    agreement: str = "AVAILABLE",
+) -> dict[str, Any]:
+    """A GetFoundationModelAvailability answer (without the modelId)."""
+    return {
+        "agreementAvailability": {"status": agreement},
+        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
+        "entitlementAvailability": "AVAILABLE" if entitled else "NOT_AVAILABLE",
+        "regionAvailability": "AVAILABLE" if region else "NOT_AVAILABLE",
+    }
+
+
+_BEDROCK_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GetFoundationModelAvailability", re.compile(r"^/foundation-model-availability/(?P<id>[^/]+)$")),
+    ("GetInferenceProfile", re.compile(r"^/inference-profiles/(?P<id>.+)$")),
+    ("GetCustomModelDeployment", re.compile(r"^/model-customization/custom-model-deployments/(?P<id>.+)$")),
+    ("GetCustomModel", re.compile(r"^/custom-models/(?P<id>.+)$")),
+    ("GetProvisionedModelThroughput", re.compile(r"^/provisioned-model-throughput/(?P<id>.+)$")),
+    ("GetImportedModel", re.compile(r"^/imported-models/(?P<id>.+)$")),
+)
+
+
+class FakeBedrock(_Loopback):
+    """State per region: model availability, inference profiles and owned models (by ARN).
+
+    A model id without an entry is unknown (ValidationException, as Bedrock answers); ``deny``
+    holds operations answered with AccessDeniedException.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.models: dict[str, dict[str, dict[str, Any]]] = {}
+        self.profiles: dict[str, set[str]] = {}
+        self.owned: dict[str, dict[str, dict[str, Any]]] = {}
+        self.deny: set[str] = set()
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        for operation, pattern in _BEDROCK_ROUTES:
+            m = pattern.match(path)
+            if m and method == "GET":
+                ident = unquote(m.group("id"))
+                call = self.record(operation, headers, {"id": ident})
+                return self._answer(operation, ident, call.region)
+        return self._error("UnknownOperationException", 404, f"no route for {method} {path}")
+
+    def _answer(self, operation: str, ident: str, region: str) -> Answer:
+        if operation in self.deny:
+            return self._error(
+                "AccessDeniedException",
+                403,
+                f"User: arn:aws:iam::123456789012:user/test is not authorized to perform: bedrock:{operation}",
+            )
+        if operation == "GetFoundationModelAvailability":
+            state = self.models.get(region, {}).get(ident)
+            if state is None:
+                return self._error(
+                    "ValidationException", 400, f"The provided model identifier is invalid: {ident}"
+                )
+            return self._ok({"modelId": ident, **state})
+        if operation == "GetInferenceProfile":
+            if ident in self.profiles.get(region, set()):
+                return self._ok(
+                    {
+                        "inferenceProfileName": ident,
+                        "inferenceProfileArn": f"arn:aws:bedrock:{region}:123456789012:inference-profile/{ident}",
+                        "inferenceProfileId": ident,
+                        "models": [],
+                        "status": "ACTIVE",
+                        "type": "SYSTEM_DEFINED",
+                    }
+                )
+        elif ident in self.owned.get(region, {}):
+            return self._ok(self.owned[region][ident])
+        return self._error("ResourceNotFoundException", 404, f"{ident} not found")
+
+    @staticmethod
+    def _ok(payload: dict[str, Any]) -> Answer:
+        return Answer(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+    @staticmethod
+    def _error(code: str, status: int, message: str) -> Answer:
+        return Answer(
+            status,
+            json.dumps({"message": message}).encode(),
+            {"Content-Type": "application/json", "x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"},
+        )
+
+
+# --- STS ---------------------------------------------------------------------------------------------
+
+
+class FakeSts(_Loopback):
+    """``trust``: role ARN -> the external id its trust policy requires (None: none required).
+
+    Any other role, or a wrong external id, is denied as AWS denies it. Assumed credentials get
+    access key ids ``ASIAFAKE<n>`` so later calls show which identity made them.
+    """
+
+    def __init__(self, caller_arn: str = "arn:aws:iam::123456789012:user/operator") -> None:
+        super().__init__()
+        self.caller_arn = caller_arn
+        self.trust: dict[str, str | None] = {}
+        self.issued: dict[str, str] = {}  # access key id -> role ARN
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        params = {k: v[0] for k, v in parse_qs(body.decode() or query).items()}
+        action = params.get("Action", "")
+        self.record(action, headers, params)
+        if action == "GetCallerIdentity":
+            account = self.caller_arn.split(":")[4]
+            return self._ok(
+                action,
+                f"<Arn>{escape(self.caller_arn)}</Arn><UserId>AIDAFAKEOPERATOR</UserId><Account>{account}</Account>",
+            )
+        if action != "AssumeRole":
+            return self._error(400, "InvalidAction", f"Could not find operation {action}")
+        role = params.get("RoleArn", "")
+        if role not in self.trust or self.trust[role] != params.get("ExternalId"):
+            return self._error(
+                403,
+                "AccessDenied",
+                f"User: {self.caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role}",
+            )
+        key = f"ASIAFAKE{len(self.issued) + 1:08d}"
+        self.issued[key] = role
+        account, name = role.split(":")[4], role.rsplit("/", 1)[1]
+        session = params.get("RoleSessionName", "session")
+        return self._ok(
+            action,
+            "<Credentials>"
+            f"<AccessKeyId>{key}</AccessKeyId><SecretAccessKey>fake-secret-{key}</SecretAccessKey>"
+            f"<SessionToken>fake-token-{key}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
+            "</Credentials>"
+            f"<AssumedRoleUser><AssumedRoleId>AROAFAKE:{session}</AssumedRoleId>"
+            f"<Arn>arn:aws:sts::{account}:assumed-role/{name}/{session}</Arn></AssumedRoleUser>",
+        )
+
+    @staticmethod
+    def _ok(action: str, result: str) -> Answer:
+        xml = (
+            f'<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<{action}Result>{result}</{action}Result>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>"
+        )
+        return Answer(200, xml.encode(), {"Content-Type": "text/xml"})
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> Answer:
+        xml = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
+        return Answer(status, xml.encode(), {"Content-Type": "text/xml"})

@@ -1,0 +1,371 @@
+"""scripts/configure: through its flags, through scripted stdin, and the file it writes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from modules.config import ConfigError, load_config
+from operator_tools import configure
+from operator_tools.config_draft import ConfigDraft
+from tests.support import REPO_ROOT
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+PROVISIONED = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc123"
+HF_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:hf-token-AbCdEf"
+ADMIN = "arn:aws:iam::111122223333:role/Admin"
+ROLE = "arn:aws:iam::444455556666:role/demo-model-access"
+
+
+def run(argv: list[str], answers: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = configure.main(argv, stdin=io.StringIO(answers), out=out)
+    return code, out.getvalue()
+
+
+def test_flags_write_a_config_that_loads(
+    aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.json"
+    code, out = run(
+        [
+            "--non-interactive",
+            "--prefix",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--stage",
+            "dev",
+            "--bedrock-region",
+            "us-west-2",
+            "--bedrock-model",
+            HAIKU,
+            "--bedrock-model",
+            "haiku-35=us.anthropic.claude-3-5-haiku-20241022-v1:0",
+            "--bedrock-model",
+            json.dumps(
+                {
+                    "id": "tuned",
+                    "model_id": PROVISIONED.replace("us-east-1", "us-west-2"),
+                    "base_model_provider": "amazon",
+                }
+            ),
+            "--cross-account-role",
+            ROLE,
+            "--external-id",
+            "demo-external",
+            "--sagemaker-hf",
+            "mistralai/Mistral-7B-Instruct-v0.3:ml.g5.2xlarge",
+            "--sagemaker-jumpstart",
+            "meta-textgeneration-llama-3-1-8b-instruct:ml.g5.4xlarge:llama",
+            "--accept-eula",
+            "--hf-token-secret-arn",
+            HF_ARN,
+            "--hf-token-json-key",
+            "token",
+            "--third-party",
+            "openai",
+            "--third-party",
+            "azure_openai",
+            "--admin-principal",
+            ADMIN,
+            "--output",
+            str(path),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    written = json.loads(path.read_text())
+    role = {"role_arn": ROLE, "external_id": "demo-external"}
+    assert written == {
+        "prefix": "demo",
+        "region": "us-east-1",
+        "stage": "dev",
+        "admin_principals": [ADMIN],
+        "bedrock": {
+            "region": "us-west-2",
+            "models": [
+                {"model_id": HAIKU, **role},
+                {"id": "haiku-35", "model_id": "us.anthropic.claude-3-5-haiku-20241022-v1:0", **role},
+                {
+                    "id": "tuned",
+                    "model_id": PROVISIONED.replace("us-east-1", "us-west-2"),
+                    "base_model_provider": "amazon",
+                    **role,
+                },
+            ],
+        },
+        "sagemaker": {
+            "endpoints": [
+                {
+                    "kind": "huggingface",
+                    "name": "mistral-7b-instruct-v0-3",
+                    "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
+                    "instance_type": "ml.g5.2xlarge",
+                },
+                {
+                    "kind": "jumpstart",
+                    "name": "llama",
+                    "model_id": "meta-textgeneration-llama-3-1-8b-instruct",
+                    "instance_type": "ml.g5.4xlarge",
+                    "accept_eula": True,
+                },
+            ],
+            "huggingface_token": {"secret_arn": HF_ARN, "json_key": "token"},
+        },
+    }
+    config = load_config(path)
+    assert [m.public_id for m in config.bedrock.models] == [HAIKU, "haiku-35", "tuned"]
+    # Third-party providers have no config section yet: the note says where their keys go.
+    assert "the secret demo/api-keys" in out
+    assert "OPENAI_API_KEY, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_VERSION" in out
+    assert "put-secret-value --region us-east-1 --secret-id demo/api-keys" in out
+
+
+@pytest.mark.parametrize(
+    ("flags", "config"),
+    [
+        (["--prefix", "Bad_Prefix"], {"prefix": "Bad_Prefix"}),
+        (["--prefix", "p" * 60], {"prefix": "p" * 60}),
+        (["--region", "us-mars-1"], {"region": "us-mars-1"}),
+        (["--stage", "staging"], {"stage": "staging"}),
+        (["--admin-principal", "arn:aws:iam::1:role/x"], {"admin_principals": ["arn:aws:iam::1:role/x"]}),
+        (
+            ["--bedrock-model", "eu.anthropic.claude-3-haiku-20240307-v1:0"],
+            {"bedrock": {"models": [{"model_id": "eu.anthropic.claude-3-haiku-20240307-v1:0"}]}},
+        ),
+        (
+            ["--sagemaker-hf", "mistralai/Mistral-7B-Instruct-v0.3:ml.g5.2xlarg:mistral"],
+            {
+                "sagemaker": {
+                    "endpoints": [
+                        {
+                            "kind": "huggingface",
+                            "name": "mistral",
+                            "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
+                            "instance_type": "ml.g5.2xlarg",
+                        }
+                    ]
+                }
+            },
+        ),
+        (
+            ["--sagemaker-jumpstart", "meta-textgeneration-llama-3-1-8b-instruct:ml.g5.2xlarge:llama"],
+            {
+                "sagemaker": {
+                    "endpoints": [
+                        {
+                            "kind": "jumpstart",
+                            "name": "llama",
+                            "model_id": "meta-textgeneration-llama-3-1-8b-instruct",
+                            "instance_type": "ml.g5.2xlarge",
+                        }
+                    ]
+                }
+            },
+        ),
+    ],
+)
+def test_a_refused_flag_gives_the_synths_own_message(
+    aws_env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    config: dict[str, object],
+) -> None:
+    base = {"prefix": "demo", "region": "us-east-1"}
+    argv = ["--non-interactive", *[f"--{k}={v}" for k, v in base.items() if f"--{k}" not in flags], *flags]
+    code, _ = run([*argv, "--output", str(tmp_path / "out.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not (tmp_path / "out.json").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**base, **config}))
+    with pytest.raises(ConfigError) as synth:
+        load_config(bad)
+    synth_lines = [line.removeprefix(f"{bad}: ") for line in str(synth.value).splitlines()]
+    assert synth_lines and all(f"  {line}" in err.splitlines() for line in synth_lines), err
+
+
+def test_flag_syntax_errors_name_the_expected_form(
+    aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run(
+        [
+            "--non-interactive",
+            "--prefix",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--sagemaker-hf",
+            "mistralai/Mistral",
+        ]
+    )
+    assert code == 2
+    assert "expected MODEL_ID:INSTANCE_TYPE[:NAME]" in capsys.readouterr().err
+    code, _ = run(["--non-interactive", "--region", "us-east-1"])
+    assert code == 2
+    assert "--prefix is required with --non-interactive" in capsys.readouterr().err
+
+
+def test_an_existing_file_is_kept_without_force(
+    aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.json"
+    path.write_text("keep me")
+    argv = ["--non-interactive", "--prefix", "demo", "--region", "us-east-1", "-o", str(path)]
+    assert run(argv)[0] == 2
+    assert "exists; choose another file, or pass --force" in capsys.readouterr().err
+    assert path.read_text() == "keep me"
+    assert run([*argv, "--force"])[0] == 0
+    assert load_config(path).prefix == "demo"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]  # no temporary file left behind
+
+
+def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "wizard.json"
+    answers = [
+        "Bad_Prefix",  # refused: pattern
+        "demo",
+        "us-mars-1",  # refused: not a region
+        "",  # region: default (AWS_DEFAULT_REGION)
+        "",  # stage: prod
+        "",  # bedrock region: the deployment's
+        "eu.anthropic.claude-3-haiku-20240307-v1:0",  # parses, but refused once complete: wrong geography
+        "claude-eu",
+        HAIKU,
+        "",  # public id: the model id
+        PROVISIONED,
+        "tuned",
+        "Anthropic",  # refused: not a known family as written
+        "anthropic",
+        "",  # no more Bedrock models
+        "",  # no cross-account role
+        "mistralai/Mistral-7B-Instruct-v0.3",
+        "ml.g5.2xlarg",  # refused, with a suggestion
+        "",  # instance: ml.g5.2xlarge
+        "mistral",
+        "meta-textgeneration-llama-3-1-8b-instruct",
+        "",
+        "",
+        "n",  # license not accepted: not added
+        "",  # no more SageMaker models
+        "not-an-arn",  # refused
+        HF_ARN,
+        "",  # JSON key: default
+        "openai, bogus",  # refused as a whole
+        "openai, cohere",
+        ADMIN,
+        "",
+        str(path),
+        "y",
+    ]
+    code, out = run([], "\n".join(answers) + "\n")
+    assert code == 0, out
+    refused = [line.strip() for line in out.splitlines() if "refused:" in line]
+    assert refused[0].startswith("refused: prefix: String should match pattern")
+    assert refused[1].startswith("refused: region:")
+    assert "cannot be called from 'us-east-1'" in refused[2]
+    assert refused[3].startswith("refused: base_model_provider:")
+    assert "did you mean 'ml.g5.2xlarge'?" in refused[4]
+    assert refused[5].startswith(
+        "refused: sagemaker.huggingface_token.secret_arn: 'not-an-arn' is not a Secrets Manager"
+    )
+    assert (
+        refused[6]
+        == "refused: unknown provider 'bogus'; choose from: openai, azure-openai, cohere, ai21, anthropic, mistral"
+    )
+    assert len(refused) == 7
+    assert "not added: a gated model needs its license accepted" in out
+    assert json.loads(path.read_text()) == {
+        "prefix": "demo",
+        "region": "us-east-1",
+        "stage": "prod",
+        "admin_principals": [ADMIN],
+        "bedrock": {
+            "region": "us-east-1",
+            "models": [
+                {"model_id": HAIKU},
+                {"id": "tuned", "model_id": PROVISIONED, "base_model_provider": "anthropic"},
+            ],
+        },
+        "sagemaker": {
+            "endpoints": [
+                {
+                    "kind": "huggingface",
+                    "name": "mistral",
+                    "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
+                    "instance_type": "ml.g5.2xlarge",
+                }
+            ],
+            "huggingface_token": {"secret_arn": HF_ARN},
+        },
+    }
+    assert "COHERE_API_KEY" in out
+
+
+def test_flags_answer_their_questions_and_the_rest_are_asked(aws_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "mixed.json"
+    # Asked: stage, the Bedrock region and models (ends at once), SageMaker (none), providers, admins.
+    code, out = run(
+        ["--prefix", "mixed", "--region", "eu-west-1", "-o", str(path), "--yes"], "dev\n\n\n\n\n\n"
+    )
+    assert code == 0, out
+    assert "Prefix for every resource name" not in out
+    assert json.loads(path.read_text()) == {"prefix": "mixed", "region": "eu-west-1", "stage": "dev"}
+
+
+def test_input_that_ends_early_writes_nothing(
+    aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run(["-o", str(tmp_path / "x.json")], "demo\n")
+    assert code == 2
+    assert "input ended before the question 'AWS region to deploy in' was answered" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_declining_the_final_confirmation_writes_nothing(aws_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    code, out = run(["--prefix", "demo", "--region", "us-east-1", "-o", str(path)], "\n" * 6 + "n\n")
+    assert code == 1
+    assert '"prefix": "demo"' in out  # the config was shown before the question
+    assert not path.exists()
+
+
+def test_endpoint_names_fit_the_prefix_and_stay_unique() -> None:
+    draft = ConfigDraft()
+    draft.set_scalar("prefix", "a-rather-long-deployment-prefix-name")
+    draft.set_scalar("region", "us-east-1")
+    first = draft.endpoint_name("mistralai/Mistral-7B-Instruct-v0.3")
+    assert len("a-rather-long-deployment-prefix-name") + 1 + len(first) + 9 <= 63
+    draft.add_endpoint(draft.endpoint_entry("mistralai/Mistral-7B-Instruct-v0.3", "ml.g5.2xlarge"))
+    second = draft.endpoint_name("mistralai/Mistral-7B-Instruct-v0.3")
+    assert second != first and second.endswith("-2")
+    assert draft.endpoint_name("meta-textgeneration-llama-3-1-8b-instruct") == "llama-3-1-8b-instruct"[
+        : len(first)
+    ].rstrip("-")
+
+
+def test_the_script_entry_point(aws_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "scripted.json"
+    done = subprocess.run(
+        [
+            str(REPO_ROOT / "scripts" / "configure"),
+            "--non-interactive",
+            "--prefix",
+            "ops",
+            "--region",
+            "us-east-1",
+            "-o",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert load_config(path).prefix == "ops"

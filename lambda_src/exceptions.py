@@ -2,14 +2,20 @@
 
 ::
 
-    ApiError                      (status, type, code: what the client sees)
-    ├── InvalidRequestError       400 invalid_request_error
-    ├── AccessDeniedError         403 permission_error
-    ├── ModelNotFoundError        404 invalid_request_error / model_not_found
-    ├── UnknownRouteError         404 invalid_request_error / unknown_url
-    ├── MethodNotAllowedError     405 invalid_request_error / method_not_allowed
-    ├── NotImplementedRouteError  501 server_error / not_implemented
-    └── ConfigurationError        500 server_error / configuration_error
+    ApiError                        (status, type, code: what the client sees)
+    ├── InvalidRequestError         400 invalid_request_error
+    ├── AccessDeniedError           403 permission_error / access_denied
+    ├── ModelNotFoundError          404 invalid_request_error / model_not_found
+    ├── UnknownRouteError           404 invalid_request_error / unknown_url
+    ├── MethodNotAllowedError       405 invalid_request_error / method_not_allowed
+    ├── RequestTooLargeError        413 invalid_request_error / request_too_large
+    ├── RateLimitError              429 rate_limit_error / rate_limit_exceeded (+ Retry-After)
+    ├── ConfigurationError          500 server_error / configuration_error
+    ├── NotImplementedRouteError    501 server_error / not_implemented
+    │   └── ProviderNotSupportedError   501 server_error / provider_not_supported
+    ├── UpstreamError               502 server_error / upstream_error
+    ├── ServiceUnavailableError     503 server_error / service_unavailable
+    └── UpstreamTimeoutError        504 server_error / upstream_timeout
 
 ``message`` goes into the response body, so it must never contain a secret or a stored
 configuration value; ``reason`` is for the log line only (same rule on secrets).
@@ -28,6 +34,8 @@ class ApiError(Exception):
     code: ClassVar[str | None] = None
     # Sent as ``x-should-retry`` (honoured by the OpenAI SDKs) when not None.
     should_retry: ClassVar[bool | None] = None
+    # Sent as ``Retry-After`` (seconds) when not None.
+    retry_after: int | None = None
 
     def __init_subclass__(
         cls,
@@ -84,3 +92,31 @@ class NotImplementedRouteError(
 
 class ConfigurationError(ApiError, status=500, type="server_error", code="configuration_error"):
     """The deployment is misconfigured (environment, inventory parameter, secrets)."""
+
+
+class RequestTooLargeError(ApiError, status=413, type="invalid_request_error", code="request_too_large"):
+    """The request body is larger than the API accepts."""
+
+
+class RateLimitError(ApiError, status=429, type="rate_limit_error", code="rate_limit_exceeded"):
+    """The upstream service throttled the call, and the retries allowed are spent."""
+
+    retry_after = 2
+
+
+class ProviderNotSupportedError(NotImplementedRouteError, code="provider_not_supported"):
+    """The model's provider is valid in the inventory but not served by this version."""
+
+
+class UpstreamError(ApiError, status=502, type="server_error", code="upstream_error"):
+    """The model's service failed or answered with something that cannot be understood."""
+
+
+class ServiceUnavailableError(ApiError, status=503, type="server_error", code="service_unavailable"):
+    """The model or its endpoint is not ready to serve (not in service, scaling, starting)."""
+
+
+class UpstreamTimeoutError(
+    ApiError, status=504, type="server_error", code="upstream_timeout", should_retry=False
+):
+    """The model's service did not answer in time (after the retries allowed)."""

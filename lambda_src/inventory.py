@@ -73,6 +73,9 @@ class ContentHandler(BaseModel):
     input_kwargs_path: str | None = "parameters"
     # JSONPath to the generated text in the response body.
     output_path: str = "$[0].generated_text"
+    # The container's names for the generation settings inside the kwargs object; a setting
+    # left out is not sent. None: TGI's names (max_new_tokens, temperature, top_p, stop).
+    parameter_names: dict[Literal["max_tokens", "temperature", "top_p", "stop"], str] | None = None
 
 
 class EndpointKwargs(BaseModel):
@@ -130,6 +133,9 @@ class Inventory(BaseModel):
 
     version: Literal[1] = INVENTORY_VERSION
     models: tuple[ModelSpec, ...] = ()
+    # Third-party providers enabled in the deployment (their keys live in the API-keys secret).
+    # Azure OpenAI deployments are listed in that secret, not here.
+    third_party_providers: tuple[Provider, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Inventory:

@@ -1,13 +1,19 @@
-"""Load the model inventory from its SSM parameter, cached per container for ``max_age`` seconds."""
+"""Load the model inventory from its SSM parameter, cached per container for ``max_age`` seconds.
+
+Where ``INVENTORY_FILE`` is set (local development with ``scripts/serve``), the inventory is
+read from that file instead, and read again whenever the file changes.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from lambda_src.aws_clients import get_clients
 from lambda_src.exceptions import ConfigurationError
 from lambda_src.inventory import Inventory
 from lambda_src.settings import Settings
@@ -21,9 +27,13 @@ def load_inventory(settings: Settings) -> Inventory:
     Error messages name the parameter but never quote its value; ``reason`` (logged, not
     returned) says what went wrong.
     """
+    if settings.inventory_file:
+        return _load_file(settings.inventory_file)
     name = settings.inventory_parameter_name
     try:
-        raw = parameters.get_parameter(name, max_age=settings.inventory_max_age_seconds)
+        raw = ssm_provider(settings.upstream_timeout_seconds).get(
+            name, max_age=settings.inventory_max_age_seconds
+        )
     except parameters.exceptions.GetParameterError as err:
         raise ConfigurationError(
             f"the model inventory parameter {name!r} could not be read",
@@ -38,6 +48,36 @@ def load_inventory(settings: Settings) -> Inventory:
             f"the model inventory parameter {name!r} is not a valid inventory",
             reason=_validation_reason(err),
         ) from err
+
+
+@functools.cache
+def ssm_provider(read_timeout: float) -> parameters.SSMProvider:
+    """Powertools' SSM provider (with its max_age cache) on the container's shared boto3 session:
+    a session of its own would load botocore's data files a second time on a cold start."""
+    return parameters.SSMProvider(boto3_client=get_clients(read_timeout).get("ssm"))
+
+
+def _load_file(path: str) -> Inventory:
+    try:
+        stat = os.stat(path)
+        raw = _read_file(path, stat.st_mtime_ns, stat.st_size)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigurationError(
+            f"the model inventory file {path!r} could not be read", reason=type(err).__name__
+        ) from err
+    try:
+        return _parse(raw)
+    except ValidationError as err:
+        raise ConfigurationError(
+            f"the model inventory file {path!r} is not a valid inventory", reason=_validation_reason(err)
+        ) from err
+
+
+@functools.lru_cache(maxsize=1)
+def _read_file(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed by modification time and size: an edited file is read again, an unchanged one is not.
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 @functools.lru_cache(maxsize=1)

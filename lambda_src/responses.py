@@ -24,6 +24,8 @@ def error_response(err: ApiError, headers: dict[str, str] | None = None) -> Resp
     all_headers = dict(headers or {})
     if err.should_retry is not None:
         all_headers["x-should-retry"] = "true" if err.should_retry else "false"
+    if err.retry_after is not None:
+        all_headers["Retry-After"] = str(err.retry_after)
     return Response(
         status_code=err.status,
         content_type=content_types.APPLICATION_JSON,

@@ -18,8 +18,14 @@ INVENTORY_PARAMETER_NAME = "INVENTORY_PARAMETER_NAME"
 STAGE = "STAGE"
 KEYS_SECRET_ARN = "KEYS_SECRET_ARN"  # noqa: S105 - the variable's name, not a secret
 INVENTORY_MAX_AGE_SECONDS = "INVENTORY_MAX_AGE_SECONDS"
+LOG_PROMPTS = "LOG_PROMPTS"
+# A local inventory JSON used instead of the SSM parameter (``scripts/serve`` writes one).
+INVENTORY_FILE = "INVENTORY_FILE"
+UPSTREAM_TIMEOUT_SECONDS = "UPSTREAM_TIMEOUT_SECONDS"
 
 DEFAULT_INVENTORY_MAX_AGE_SECONDS = 300
+DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 60.0
+MAX_UPSTREAM_TIMEOUT_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,11 @@ class Settings:
     stage: str = ""
     keys_secret_arn: str | None = None
     inventory_max_age_seconds: int = DEFAULT_INVENTORY_MAX_AGE_SECONDS
+    # Prompts and completions may hold personal data: logged only when explicitly enabled.
+    log_prompts: bool = False
+    inventory_file: str | None = None
+    # Read timeout of one upstream attempt (botocore retries within AWS_MAX_ATTEMPTS).
+    upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
 
     @property
     def is_dev(self) -> bool:
@@ -39,13 +50,17 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         name = env.get(INVENTORY_PARAMETER_NAME, "").strip()
-        if not name:
+        inventory_file = env.get(INVENTORY_FILE, "").strip() or None
+        if not name and not inventory_file:
             raise ConfigurationError(f"the function is misconfigured: {INVENTORY_PARAMETER_NAME} is not set")
         return cls(
             inventory_parameter_name=name,
             stage=env.get(STAGE, "").strip(),
             keys_secret_arn=env.get(KEYS_SECRET_ARN, "").strip() or None,
             inventory_max_age_seconds=_max_age(env.get(INVENTORY_MAX_AGE_SECONDS)),
+            log_prompts=_flag(LOG_PROMPTS, env.get(LOG_PROMPTS)),
+            inventory_file=inventory_file,
+            upstream_timeout_seconds=_timeout(env.get(UPSTREAM_TIMEOUT_SECONDS)),
         )
 
 
@@ -60,6 +75,31 @@ def _max_age(raw: str | None) -> int:
         raise ConfigurationError(
             f"the function is misconfigured: {INVENTORY_MAX_AGE_SECONDS} must be a whole number of "
             "seconds >= 0"
+        )
+    return value
+
+
+def _flag(variable: str, raw: str | None) -> bool:
+    value = (raw or "").strip().lower()
+    if value in ("", "false"):
+        return False
+    if value == "true":
+        return True
+    raise ConfigurationError(f"the function is misconfigured: {variable} must be 'true' or 'false'")
+
+
+def _timeout(raw: str | None) -> float:
+    if raw is None or not raw.strip():
+        return DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = -1.0
+    # "not (0 < x <= max)" also rejects NaN.
+    if not 0 < value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
+        raise ConfigurationError(
+            f"the function is misconfigured: {UPSTREAM_TIMEOUT_SECONDS} must be a number of seconds "
+            f"above 0 and at most {MAX_UPSTREAM_TIMEOUT_SECONDS:g}"
         )
     return value
 

@@ -1,1 +1,41 @@
-"""Provider adapters, one file per provider family; they arrive with the chat completions handler."""
+"""Provider adapters, one module per provider family, found through a registry keyed by provider.
+
+Adding a provider is one entry here and one module; nothing else chooses by provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lambda_src.adapters.base import ChatModel, EmbeddingModel
+from lambda_src.adapters.bedrock import BedrockModel
+from lambda_src.adapters.sagemaker import SageMakerModel
+from lambda_src.aws_clients import AwsClients
+from lambda_src.exceptions import InvalidRequestError, ProviderNotSupportedError
+from lambda_src.inventory import ModelSpec
+
+CHAT_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], ChatModel]] = {
+    "bedrock": BedrockModel,
+    "sagemaker": SageMakerModel,
+}
+EMBEDDING_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], EmbeddingModel]] = {
+    "bedrock": BedrockModel,
+}
+
+
+def chat_model(spec: ModelSpec, clients: AwsClients) -> ChatModel:
+    factory = CHAT_ADAPTERS.get(spec.provider)
+    if factory is None:
+        raise ProviderNotSupportedError(
+            f"model {spec.id!r}: provider {spec.provider!r} is not served by this version of the API"
+        )
+    return factory(spec, clients)
+
+
+def embedding_model(spec: ModelSpec, clients: AwsClients) -> EmbeddingModel:
+    factory = EMBEDDING_ADAPTERS.get(spec.provider)
+    if factory is None:
+        raise InvalidRequestError(
+            f"model {spec.id!r}: embeddings are served for Bedrock models only", param="model"
+        )
+    return factory(spec, clients)

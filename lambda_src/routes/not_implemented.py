@@ -1,4 +1,4 @@
-"""Routes that belong to the API but are not served by this version yet: 501."""
+"""Routes that belong to the OpenAI API but are not served by this version: 501."""
 
 from __future__ import annotations
 
@@ -13,16 +13,6 @@ def _not_implemented(route: str) -> NotImplementedRouteError:
     return NotImplementedRouteError(f"{route} is not implemented yet in this version of the API")
 
 
-@router.post("/v1/chat/completions")
-def chat_completions() -> None:
-    raise _not_implemented("POST /v1/chat/completions")
-
-
 @router.post("/v1/completions")
 def completions() -> None:
     raise _not_implemented("POST /v1/completions")
-
-
-@router.post("/v1/embeddings")
-def embeddings() -> None:
-    raise _not_implemented("POST /v1/embeddings")

@@ -11,9 +11,13 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from lambda_src import inventory_loader
+from lambda_src.aws_clients import get_clients
 from lambda_src.settings import get_settings
+from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.function_url import FakeLambdaContext, make_event
-from tests.lambda_src.support import PARAMETER_NAME, Invoke, ReadLogs
+from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
+from tests.lambda_src.support import PARAMETER_NAME, Invoke, ReadLogs, WriteInventory
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +36,68 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("STAGE", "prod")
     monkeypatch.delenv("KEYS_SECRET_ARN", raising=False)
     monkeypatch.delenv("INVENTORY_MAX_AGE_SECONDS", raising=False)
-    # log_metrics warns on every invocation that publishes no metric; no route publishes one yet.
+    for var in ("INVENTORY_FILE", "LOG_PROMPTS", "UPSTREAM_TIMEOUT_SECONDS"):
+        monkeypatch.delenv(var, raising=False)
+    # One attempt per upstream call unless a test asks for retries (they back off for seconds).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    # log_metrics warns on every invocation that publishes no metric (errors before any model call).
     warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     # Module-level caches outlive a test: drop them on both sides.
-    get_settings.cache_clear()
-    parameters.clear_caches()
+    _clear_caches()
     yield
+    _clear_caches()
+
+
+def _clear_caches() -> None:
     get_settings.cache_clear()
+    get_clients.cache_clear()
+    inventory_loader.ssm_provider.cache_clear()
     parameters.clear_caches()
+    inventory_loader._read_file.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _bedrock_server() -> Iterator[FakeBedrockRuntime]:
+    with FakeBedrockRuntime() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def _sagemaker_server() -> Iterator[FakeSageMakerRuntime]:
+    with FakeSageMakerRuntime() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bedrock(_bedrock_server: FakeBedrockRuntime, monkeypatch: pytest.MonkeyPatch) -> FakeBedrockRuntime:
+    """The fake bedrock-runtime, emptied, with boto3 pointed at it."""
+    _bedrock_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", _bedrock_server.url)
+    return _bedrock_server
+
+
+@pytest.fixture
+def sagemaker(
+    _sagemaker_server: FakeSageMakerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> FakeSageMakerRuntime:
+    """The fake sagemaker-runtime, emptied, with boto3 pointed at it."""
+    _sagemaker_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", _sagemaker_server.url)
+    return _sagemaker_server
+
+
+@pytest.fixture
+def write_inventory(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> WriteInventory:
+    """Serve an inventory from a local file (INVENTORY_FILE), as scripts/serve does."""
+    path = tmp_path / "inventory.json"
+
+    def write(models: list[dict[str, Any]]) -> None:
+        path.write_text(json.dumps({"version": 1, "models": models}))
+        monkeypatch.setenv("INVENTORY_FILE", str(path))
+        monkeypatch.delenv("INVENTORY_PARAMETER_NAME", raising=False)
+        get_settings.cache_clear()
+
+    return write
 
 
 @pytest.fixture

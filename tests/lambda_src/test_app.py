@@ -78,6 +78,7 @@ def _forbid_ssm(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("SSM must not be called")
 
     monkeypatch.setattr(parameters, "get_parameter", boom)
+    monkeypatch.setattr(parameters.SSMProvider, "get", boom)
 
 
 # --- /health ------------------------------------------------------------------------------------
@@ -239,10 +240,10 @@ def test_unexpected_exception_is_a_generic_500_logged_by_type_only(
     assert "Traceback" not in json.dumps(errors)
 
 
-# --- routes not implemented yet -----------------------------------------------------------------
+# --- routes not implemented ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/embeddings", "/v1/completions"])
+@pytest.mark.parametrize("path", ["/v1/completions"])
 def test_pending_routes_answer_501(invoke: Invoke, path: str, read_logs: ReadLogs) -> None:
     body = {"model": "claude-3-haiku", "messages": [{"role": "user", "content": "hi"}], "input": "hi"}
 
@@ -258,7 +259,7 @@ def test_pending_routes_answer_501(invoke: Invoke, path: str, read_logs: ReadLog
 
 
 def test_pending_route_with_base64_body_answers_501(invoke: Invoke) -> None:
-    response = invoke("POST", "/v1/chat/completions", '{"model": "m", "messages": []}', is_base64=True)
+    response = invoke("POST", "/v1/completions", '{"model": "m", "prompt": "hi"}', is_base64=True)
 
     _assert_openai_error(response, 501)
 

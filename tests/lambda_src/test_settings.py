@@ -5,7 +5,12 @@ import dataclasses
 import pytest
 
 from lambda_src.exceptions import ConfigurationError
-from lambda_src.settings import DEFAULT_INVENTORY_MAX_AGE_SECONDS, Settings, get_settings
+from lambda_src.settings import (
+    DEFAULT_INVENTORY_MAX_AGE_SECONDS,
+    DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+    Settings,
+    get_settings,
+)
 
 BASE = {"INVENTORY_PARAMETER_NAME": "/app/inventory"}
 
@@ -17,6 +22,9 @@ def test_reads_every_variable() -> None:
             "STAGE": "dev",
             "KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
             "INVENTORY_MAX_AGE_SECONDS": "60",
+            "LOG_PROMPTS": "true",
+            "INVENTORY_FILE": "/tmp/inventory.json",
+            "UPSTREAM_TIMEOUT_SECONDS": "2.5",
         }
     )
 
@@ -25,6 +33,9 @@ def test_reads_every_variable() -> None:
         stage="dev",
         keys_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
         inventory_max_age_seconds=60,
+        log_prompts=True,
+        inventory_file="/tmp/inventory.json",
+        upstream_timeout_seconds=2.5,
     )
     assert settings.is_dev
 
@@ -35,6 +46,9 @@ def test_defaults() -> None:
     assert settings.keys_secret_arn is None
     assert settings.inventory_max_age_seconds == DEFAULT_INVENTORY_MAX_AGE_SECONDS == 300
     assert not settings.is_dev
+    assert settings.log_prompts is False
+    assert settings.inventory_file is None
+    assert settings.upstream_timeout_seconds == DEFAULT_UPSTREAM_TIMEOUT_SECONDS == 60
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
@@ -108,3 +122,28 @@ def test_get_settings_does_not_cache_a_failure(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("INVENTORY_PARAMETER_NAME", "/fixed")
 
     assert get_settings().inventory_parameter_name == "/fixed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), (" TRUE ", True), ("false", False), ("", False)]
+)
+def test_log_prompts(raw: str, expected: bool) -> None:
+    assert Settings.from_env({**BASE, "LOG_PROMPTS": raw}).log_prompts is expected
+
+
+@pytest.mark.parametrize("raw", ["yes", "1", "on", "maybe"])
+def test_log_prompts_is_true_or_false_only(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="LOG_PROMPTS"):
+        Settings.from_env({**BASE, "LOG_PROMPTS": raw})
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "nan", "inf", "901", "soon"])
+def test_bad_upstream_timeout_is_a_configuration_error(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="UPSTREAM_TIMEOUT_SECONDS"):
+        Settings.from_env({**BASE, "UPSTREAM_TIMEOUT_SECONDS": raw})
+
+
+def test_an_inventory_file_replaces_the_parameter() -> None:
+    settings = Settings.from_env({"INVENTORY_FILE": "/tmp/inventory.json"})
+
+    assert (settings.inventory_parameter_name, settings.inventory_file) == ("", "/tmp/inventory.json")

@@ -1,0 +1,321 @@
+"""Amazon Bedrock: chat through Converse, native InvokeModel bodies where Converse cannot serve.
+
+Pure mapping (:func:`to_converse_request`, :func:`from_converse_response`, and the native
+bodies in :mod:`lambda_src.adapters.bedrock_native`) is kept apart from :class:`BedrockModel`,
+which only makes the one client call. ``spec.model`` is passed to Bedrock as it is: a base
+model id, any cross-region inference profile id, or a model / profile ARN.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from lambda_src.adapters import bedrock_native
+from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
+from lambda_src.api_types import (
+    AssistantMessage,
+    ChatCompletionRequest,
+    EmbeddingRequest,
+    ImagePart,
+    NamedToolChoice,
+    SystemMessage,
+    ToolMessage,
+    UserMessage,
+    decode_image,
+    text_of,
+)
+from lambda_src.aws_clients import AwsClients
+from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
+from lambda_src.chat import (
+    ChatResult,
+    EmbeddingResult,
+    FinishReason,
+    ToolCallResult,
+    Usage,
+    extra_model_kwargs,
+    generation_params,
+)
+from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
+from lambda_src.inventory import ModelSpec
+
+STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+}
+_MALFORMED = frozenset({"malformed_model_output", "malformed_tool_use"})
+_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+def base_model_provider(spec: ModelSpec) -> str | None:
+    """The model family: from the config, else from the id (ARNs of custom models do not say)."""
+    if spec.base_model_provider:
+        return spec.base_model_provider
+    try:
+        return parse_model_ref(spec.model).provider
+    except ModelIdError:
+        return None
+
+
+# --- Converse: request --------------------------------------------------------------------------
+
+
+def _user_blocks(message: UserMessage, index: int) -> list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        parts: list[Any] = [message.content]
+    else:
+        parts = list(message.content)
+    blocks: list[dict[str, Any]] = []
+    for part in parts:
+        if isinstance(part, str):
+            if part:
+                blocks.append({"text": part})
+        elif isinstance(part, ImagePart):
+            try:
+                fmt, data = decode_image(part.image_url.url)
+            except ValueError as err:
+                raise InvalidRequestError(str(err), param=f"messages.{index}.content") from None
+            blocks.append({"image": {"format": fmt, "source": {"bytes": data}}})
+        elif part.text:
+            blocks.append({"text": part.text})
+    if not blocks:
+        raise InvalidRequestError("a user message must not be empty", param=f"messages.{index}.content")
+    return blocks
+
+
+def _arguments(raw: str, index: int) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidRequestError(
+            "tool call arguments must be a JSON object", param=f"messages.{index}.tool_calls"
+        )
+    return value
+
+
+def _assistant_blocks(message: AssistantMessage, index: int) -> list[dict[str, Any]]:
+    text = text_of(message.content)
+    blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+    for call in message.tool_calls or ():
+        blocks.append(
+            {
+                "toolUse": {
+                    "toolUseId": call.id,
+                    "name": call.function.name,
+                    "input": _arguments(call.function.arguments, index),
+                }
+            }
+        )
+    return blocks
+
+
+def _append(messages: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+    # Converse wants user and assistant to alternate: consecutive turns of one role are merged.
+    if messages and messages[-1]["role"] == role:
+        messages[-1] = {"role": role, "content": [*messages[-1]["content"], *blocks]}
+    else:
+        messages.append({"role": role, "content": blocks})
+
+
+def converse_messages(request: ChatCompletionRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system blocks, messages) in Converse's shape."""
+    system: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for i, message in enumerate(request.messages):
+        if isinstance(message, SystemMessage):
+            text = text_of(message.content)
+            if text:
+                system.append({"text": text})
+        elif isinstance(message, UserMessage):
+            _append(messages, "user", _user_blocks(message, i))
+        elif isinstance(message, AssistantMessage):
+            _append(messages, "assistant", _assistant_blocks(message, i))
+        elif isinstance(message, ToolMessage):
+            result = {"toolUseId": message.tool_call_id, "content": [{"text": text_of(message.content)}]}
+            _append(messages, "user", [{"toolResult": result}])
+    return system, messages
+
+
+def _uses_tools(messages: list[dict[str, Any]]) -> bool:
+    return any("toolUse" in b or "toolResult" in b for m in messages for b in m["content"])
+
+
+def tool_config(request: ChatCompletionRequest, history_uses_tools: bool) -> dict[str, Any] | None:
+    """Converse's toolConfig; None where no tool may be used and none has been."""
+    if not request.tools:
+        return None
+    choice = request.tool_choice
+    # Converse has no "none": leave the tools out, unless the history needs their definitions.
+    if choice == "none" and not history_uses_tools:
+        return None
+    tools = []
+    for tool in request.tools:
+        spec: dict[str, Any] = {
+            "name": tool.function.name,
+            "inputSchema": {"json": tool.function.parameters or _EMPTY_SCHEMA},
+        }
+        if tool.function.description:
+            spec["description"] = tool.function.description
+        tools.append({"toolSpec": spec})
+    config: dict[str, Any] = {"tools": tools}
+    if choice == "auto":
+        config["toolChoice"] = {"auto": {}}
+    elif choice == "required":
+        config["toolChoice"] = {"any": {}}
+    elif isinstance(choice, NamedToolChoice):
+        config["toolChoice"] = {"tool": {"name": choice.function.name}}
+    return config
+
+
+def to_converse_request(spec: ModelSpec, request: ChatCompletionRequest) -> dict[str, Any]:
+    """Keyword arguments of ``bedrock-runtime`` ``converse`` for ``request``."""
+    system, messages = converse_messages(request)
+    params = generation_params(spec, request)
+    inference: dict[str, Any] = {}
+    if params.max_tokens is not None:
+        inference["maxTokens"] = params.max_tokens
+    if params.temperature is not None:
+        inference["temperature"] = params.temperature
+    if params.top_p is not None:
+        inference["topP"] = params.top_p
+    if params.stop:
+        inference["stopSequences"] = list(params.stop)
+    out: dict[str, Any] = {"modelId": spec.model, "messages": messages}
+    if system:
+        out["system"] = system
+    if inference:
+        out["inferenceConfig"] = inference
+    tools = tool_config(request, _uses_tools(messages))
+    if tools:
+        out["toolConfig"] = tools
+    extra = extra_model_kwargs(spec)
+    if extra:
+        out["additionalModelRequestFields"] = extra
+    return out
+
+
+# --- Converse: response -------------------------------------------------------------------------
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
+    """A :class:`ChatResult` from Converse's answer; :class:`UpstreamError` if it is malformed."""
+    try:
+        content = payload["output"]["message"]["content"]
+        stop_reason = payload["stopReason"]
+        if not isinstance(content, list) or not isinstance(stop_reason, str):
+            raise TypeError
+    except (KeyError, TypeError):
+        raise UpstreamError(
+            "Bedrock returned a response without a message", reason="converse: no output.message.content"
+        ) from None
+    if stop_reason in _MALFORMED:
+        raise UpstreamError(
+            "the model produced malformed output", reason=f"converse stopReason {stop_reason}"
+        )
+    texts: list[str] = []
+    calls: list[ToolCallResult] = []
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        if isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif isinstance(block.get("toolUse"), dict):
+            use = block["toolUse"]
+            if not isinstance(use.get("toolUseId"), str) or not isinstance(use.get("name"), str):
+                raise UpstreamError(
+                    "the model produced a malformed tool call", reason="converse: bad toolUse"
+                )
+            calls.append(ToolCallResult(use["toolUseId"], use["name"], json.dumps(use.get("input", {}))))
+    usage = payload.get("usage")
+    if not isinstance(usage, dict):
+        usage = {}
+    finish: FinishReason = "tool_calls" if calls else STOP_REASONS.get(stop_reason, "stop")
+    return ChatResult(
+        content="".join(texts) if texts or not calls else None,
+        tool_calls=tuple(calls),
+        finish_reason=finish,
+        usage=Usage(_count(usage.get("inputTokens")), _count(usage.get("outputTokens"))),
+    )
+
+
+# --- the client call ----------------------------------------------------------------------------
+
+
+class BedrockModel:
+    """One Bedrock model; the client comes from the container's cache."""
+
+    def __init__(self, spec: ModelSpec, clients: AwsClients) -> None:
+        self._spec = spec
+        self._clients = clients
+
+    def _client(self) -> Any:
+        s = self._spec
+        return self._clients.get("bedrock-runtime", s.region, s.role_arn, s.external_id)
+
+    def chat(self, request: ChatCompletionRequest) -> ChatResult:
+        spec = self._spec
+        api = spec.api or "converse"
+        if api == "converse":
+            kwargs = to_converse_request(spec, request)
+            return from_converse_response(self._call("converse", kwargs))
+        if api == "invoke_model":
+            body = bedrock_native.to_chat_body(spec, base_model_provider(spec), request)
+            payload, headers = self._invoke(body)
+            return bedrock_native.from_chat_body(base_model_provider(spec), payload, headers)
+        raise ConfigurationError(f"model {spec.id!r}: api {api!r} does not apply to Bedrock models")
+
+    def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        family = bedrock_native.embedding_family(self._spec, base_model_provider(self._spec))
+        vectors: list[tuple[float, ...]] = []
+        tokens = 0
+        for body in family.bodies(self._spec, request):
+            payload, headers = self._invoke(body)
+            got, count = family.parse(payload, headers)
+            vectors += got
+            tokens += count
+        if len(vectors) != len(request.texts):
+            raise UpstreamError(
+                "the model returned a different number of embeddings than inputs",
+                reason=f"embeddings: {len(vectors)} for {len(request.texts)} inputs",
+            )
+        return EmbeddingResult(tuple(vectors), tokens)
+
+    def _invoke(self, body: dict[str, Any]) -> tuple[Any, Mapping[str, str]]:
+        response = self._call(
+            "invoke_model",
+            {
+                "modelId": self._spec.model,
+                "body": json.dumps(body).encode(),
+                "contentType": "application/json",
+                "accept": "application/json",
+            },
+        )
+        try:
+            raw = response["body"].read()
+            payload = json.loads(raw)
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, self._spec) from err
+        except ValueError as err:
+            raise UpstreamError(
+                f"model {self._spec.id!r} returned a body that is not JSON", reason="invoke_model: not JSON"
+            ) from err
+        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        return payload, headers
+
+    def _call(self, operation: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            return getattr(self._client(), operation)(**kwargs)
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, self._spec) from err

@@ -1,0 +1,182 @@
+"""Chat prompts for text-completion models: built-in chat formats and custom templates.
+
+A custom ``prompt_template`` may use three placeholders, substituted literally (never evaluated):
+``{system}`` (the system messages), ``{history}`` (earlier turns, one ``User: ...`` or
+``Assistant: ...`` line each) and ``{prompt}`` (the last user message).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from lambda_src.api_types import ChatCompletionRequest, ImagePart, text_of
+from lambda_src.exceptions import InvalidRequestError
+from lambda_src.inventory import ModelSpec
+
+_PLACEHOLDER = re.compile(r"\{(system|history|prompt)\}")
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" or "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    system: str
+    turns: tuple[Turn, ...]
+
+
+def _has_image(content: object) -> bool:
+    return isinstance(content, tuple) and any(isinstance(part, ImagePart) for part in content)
+
+
+def conversation(request: ChatCompletionRequest, spec: ModelSpec) -> Conversation:
+    """System text and user/assistant turns; refuses what a text prompt cannot carry."""
+    system: list[str] = []
+    turns: list[Turn] = []
+    for i, message in enumerate(request.messages):
+        if message.role in ("system", "developer"):
+            system.append(text_of(message.content))
+        elif message.role == "tool" or (message.role == "assistant" and message.tool_calls):
+            raise InvalidRequestError(
+                f"model {spec.id!r} does not support tool messages", param=f"messages.{i}"
+            )
+        else:
+            if message.role == "user" and _has_image(message.content):
+                raise InvalidRequestError(
+                    f"model {spec.id!r} does not accept images", param=f"messages.{i}.content"
+                )
+            turns.append(Turn(message.role, text_of(message.content)))
+    if not turns or turns[-1].role != "user":
+        raise InvalidRequestError(
+            f"model {spec.id!r} completes text prompts: the last message must come from the user",
+            param="messages",
+        )
+    return Conversation("\n\n".join(s for s in system if s), tuple(turns))
+
+
+def _pairs(turns: Sequence[Turn]) -> list[tuple[str, str | None]]:
+    """(user, assistant) pairs; consecutive messages of one role are joined."""
+    pairs: list[tuple[str, str | None]] = []
+    for turn in turns:
+        if turn.role == "user":
+            if pairs and pairs[-1][1] is None:
+                pairs[-1] = (pairs[-1][0] + "\n\n" + turn.text, None)
+            else:
+                pairs.append((turn.text, None))
+        elif pairs:
+            user, answer = pairs[-1]
+            pairs[-1] = (user, turn.text if answer is None else answer + "\n\n" + turn.text)
+        else:
+            pairs.append(("", turn.text))
+    return pairs
+
+
+def llama2_chat(c: Conversation) -> str:
+    out = []
+    for i, (user, answer) in enumerate(_pairs(c.turns)):
+        if i == 0 and c.system:
+            user = f"<<SYS>>\n{c.system}\n<</SYS>>\n\n{user}"
+        out.append(f"<s>[INST] {user.strip()} [/INST]")
+        if answer is not None:
+            out.append(f" {answer.strip()} </s>")
+    return "".join(out)
+
+
+def llama3_chat(c: Conversation) -> str:
+    def block(role: str, text: str) -> str:
+        return f"<|start_header_id|>{role}<|end_header_id|>\n\n{text.strip()}<|eot_id|>"
+
+    out = ["<|begin_of_text|>"]
+    if c.system:
+        out.append(block("system", c.system))
+    out += [block(t.role, t.text) for t in c.turns]
+    out.append("<|start_header_id|>assistant<|end_header_id|>\n\n")
+    return "".join(out)
+
+
+def mistral_instruct(c: Conversation) -> str:
+    out = ["<s>"]
+    for i, (user, answer) in enumerate(_pairs(c.turns)):
+        if i == 0 and c.system:
+            user = f"{c.system}\n\n{user}"
+        out.append(f"[INST] {user.strip()} [/INST]")
+        if answer is not None:
+            out.append(f" {answer.strip()}</s>")
+    return "".join(out)
+
+
+def falcon(c: Conversation) -> str:
+    out = [c.system + "\n"] if c.system else []
+    for turn in c.turns:
+        out.append(f"{'User' if turn.role == 'user' else 'Falcon'}: {turn.text.strip()}\n")
+    out.append("Falcon:")
+    return "".join(out)
+
+
+def chatml(c: Conversation) -> str:
+    def block(role: str, text: str) -> str:
+        return f"<|im_start|>{role}\n{text.strip()}<|im_end|>\n"
+
+    out = [block("system", c.system)] if c.system else []
+    out += [block(t.role, t.text) for t in c.turns]
+    out.append("<|im_start|>assistant\n")
+    return "".join(out)
+
+
+def plain(c: Conversation) -> str:
+    """A neutral transcript, for containers that take a bare prompt."""
+    out = [c.system + "\n\n"] if c.system else []
+    out += [f"{'User' if t.role == 'user' else 'Assistant'}: {t.text.strip()}\n" for t in c.turns]
+    out.append("Assistant:")
+    return "".join(out)
+
+
+def titan(c: Conversation) -> str:
+    out = [c.system + "\n\n"] if c.system else []
+    out += [f"{'User' if t.role == 'user' else 'Bot'}: {t.text.strip()}\n" for t in c.turns]
+    out.append("Bot:")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class PromptFormat:
+    render: Callable[[Conversation], str]
+    # Added to the request's stop sequences: where the model would start the next turn.
+    stop: tuple[str, ...] = ()
+
+
+FORMATS: dict[str, PromptFormat] = {
+    "llama2-chat": PromptFormat(llama2_chat),
+    "llama3-chat": PromptFormat(llama3_chat, ("<|eot_id|>",)),
+    "mistral-instruct": PromptFormat(mistral_instruct),
+    "falcon": PromptFormat(falcon, ("\nUser:",)),
+    "chatml": PromptFormat(chatml, ("<|im_end|>",)),
+    "plain": PromptFormat(plain, ("\nUser:",)),
+    "titan": PromptFormat(titan, ("\nUser:",)),
+}
+
+
+def render_template(template: str, c: Conversation) -> str:
+    history = "".join(f"{'User' if t.role == 'user' else 'Assistant'}: {t.text}\n" for t in c.turns[:-1])
+    # One pass: a placeholder inside a substituted value stays as it is.
+    values = {"system": c.system, "history": history, "prompt": c.turns[-1].text}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def build_prompt(
+    spec: ModelSpec, request: ChatCompletionRequest, default: str
+) -> tuple[str, tuple[str, ...]]:
+    """The prompt for ``request`` and the stop sequences its format adds.
+
+    ``spec.prompt_template`` wins over ``spec.prompt_format``, which wins over ``default``.
+    """
+    c = conversation(request, spec)
+    if spec.prompt_template:
+        return render_template(spec.prompt_template, c), ()
+    fmt = FORMATS[spec.prompt_format or default]
+    return fmt.render(c), fmt.stop

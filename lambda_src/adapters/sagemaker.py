@@ -1,0 +1,59 @@
+"""SageMaker endpoints: ``invoke_endpoint`` with the codec the inventory entry names.
+
+The wire formats live in :mod:`lambda_src.adapters.sagemaker_codecs` (pure); this class only
+adds the endpoint options (custom attributes, target variant / container, inference
+component) and makes the one client call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
+from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for
+from lambda_src.api_types import ChatCompletionRequest
+from lambda_src.aws_clients import AwsClients
+from lambda_src.chat import ChatResult
+from lambda_src.inventory import ModelSpec
+
+
+def invoke_endpoint_kwargs(spec: ModelSpec, invocation: Invocation) -> dict[str, Any]:
+    """Keyword arguments of ``sagemaker-runtime`` ``invoke_endpoint``."""
+    kwargs: dict[str, Any] = {
+        "EndpointName": spec.model,
+        "Body": invocation.body,
+        "ContentType": invocation.content_type,
+        "Accept": invocation.accept,
+    }
+    options = spec.endpoint_kwargs
+    # Attributes configured for the endpoint replace the codec's default (JumpStart's EULA flag).
+    attributes = (options.custom_attributes if options else None) or invocation.custom_attributes
+    if attributes:
+        kwargs["CustomAttributes"] = attributes
+    if options:
+        for key, value in (
+            ("TargetVariant", options.target_variant),
+            ("TargetContainerHostname", options.target_container_hostname),
+            ("InferenceComponentName", options.inference_component_name),
+        ):
+            if value:
+                kwargs[key] = value
+    return kwargs
+
+
+class SageMakerModel:
+    def __init__(self, spec: ModelSpec, clients: AwsClients) -> None:
+        self._spec = spec
+        self._clients = clients
+
+    def chat(self, request: ChatCompletionRequest) -> ChatResult:
+        spec = self._spec
+        codec = codec_for(spec)
+        invocation = codec.encode(spec, request)
+        try:
+            client = self._clients.get("sagemaker-runtime", spec.region, spec.role_arn, spec.external_id)
+            response = client.invoke_endpoint(**invoke_endpoint_kwargs(spec, invocation))
+            body = response["Body"].read()
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, spec) from err
+        return codec.decode(body, invocation)

@@ -1,0 +1,326 @@
+"""Wire formats of SageMaker containers, one codec per ``ModelSpec.api``.
+
+A codec turns a chat request into an :class:`Invocation` (body, content type, accept, custom
+attributes) and the container's answer into a :class:`ChatResult`. Which codec applies is data
+(the inventory entry's ``api``), never a guess from the endpoint's name.
+
+- ``tgi-messages``: TGI's (and LMI's) OpenAI-style messages API; tools and images pass through.
+- ``tgi-generate``: TGI ``/generate``: a prompt in a chat format (``prompt_format`` /
+  ``prompt_template``), ``[{"generated_text", "details"}]`` back.
+- ``jumpstart-llama2-chat``: JumpStart's dialog format, with the ``accept_eula=true`` custom
+  attribute those endpoints require (the deployer accepted the EULA when deploying).
+- ``content-handler``: described by ``content_handler`` (content type, accepts, input key
+  paths, output JSONPath).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from lambda_src.adapters import jsonpath
+from lambda_src.adapters.prompts import build_prompt, conversation
+from lambda_src.api_types import ChatCompletionRequest, NamedToolChoice
+from lambda_src.chat import (
+    ChatResult,
+    FinishReason,
+    ToolCallResult,
+    Usage,
+    extra_model_kwargs,
+    generation_params,
+)
+from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
+from lambda_src.inventory import ContentHandler, ModelSpec
+
+JSON = "application/json"
+TGI_PARAMETER_NAMES = {
+    "max_tokens": "max_new_tokens",
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "stop": "stop",
+}
+FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "eos_token": "stop",
+    "stop_sequence": "stop",
+    "end_turn": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "tool_calls": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    body: bytes
+    content_type: str = JSON
+    accept: str = JSON
+    # Codec default, used when the inventory entry sets no custom attributes of its own.
+    custom_attributes: str | None = None
+    # Stop sequences the answer is cut at (text-completion containers may run past them).
+    stops: tuple[str, ...] = ()
+
+
+def _json(body: bytes, codec: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise UpstreamError(
+            "the model endpoint returned a body that is not JSON", reason=f"{codec}: not JSON"
+        ) from None
+
+
+def _malformed(codec: str) -> UpstreamError:
+    return UpstreamError(
+        "the model endpoint returned a response in an unexpected format", reason=f"{codec}: bad body"
+    )
+
+
+def cut_at_stops(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
+    """``text`` up to the first stop sequence, and whether one was found."""
+    positions = [i for i in (text.find(s) for s in stops if s) if i >= 0]
+    return (text[: min(positions)], True) if positions else (text, False)
+
+
+def _no_tools(spec: ModelSpec, request: ChatCompletionRequest) -> None:
+    if request.tools:
+        raise InvalidRequestError(f"model {spec.id!r} does not support tools", param="tools")
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+class Codec:
+    name: ClassVar[str]
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        raise NotImplementedError
+
+    def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
+        raise NotImplementedError
+
+
+class TgiMessages(Codec):
+    name = "tgi-messages"
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        params = generation_params(spec, request)
+        messages = []
+        for m in request.messages:
+            message = m.model_dump(mode="json", exclude_none=True)
+            if message["role"] == "developer":  # OpenAI's newer name; containers know "system"
+                message = {**message, "role": "system"}
+            messages.append(message)
+        body: dict[str, Any] = {**extra_model_kwargs(spec), "messages": messages, "stream": False}
+        for key, value in (("max_tokens", params.max_tokens), ("temperature", params.temperature)):
+            if value is not None:
+                body[key] = value
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if request.tools:
+            body["tools"] = [t.model_dump(mode="json", exclude_none=True) for t in request.tools]
+            choice = request.tool_choice
+            if isinstance(choice, NamedToolChoice):
+                body["tool_choice"] = choice.model_dump(mode="json")
+            elif choice is not None:
+                body["tool_choice"] = choice
+        return Invocation(json.dumps(body).encode())
+
+    def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
+        payload = _json(body, self.name)
+        try:
+            choice = payload["choices"][0]
+            message = choice["message"]
+            calls = tuple(_tool_call(c, i) for i, c in enumerate(message.get("tool_calls") or ()))
+            content = message.get("content")
+            if content is not None and not isinstance(content, str):
+                raise TypeError
+            usage = payload.get("usage") or {}
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise _malformed(self.name) from None
+        finish = "tool_calls" if calls else FINISH_REASONS.get(str(choice.get("finish_reason")), "stop")
+        return ChatResult(
+            content=content if content or not calls else None,
+            tool_calls=calls,
+            finish_reason=finish,
+            usage=Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))),
+        )
+
+
+def _tool_call(raw: Any, index: int) -> ToolCallResult:
+    function = raw["function"]
+    arguments = function.get("arguments", {})
+    # TGI returns arguments as an object; OpenAI's format is a JSON string.
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments)
+    name = function["name"]
+    if not isinstance(name, str):
+        raise TypeError
+    return ToolCallResult(str(raw.get("id") or f"call_{index}"), name, arguments)
+
+
+class TgiGenerate(Codec):
+    name = "tgi-generate"
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        _no_tools(spec, request)
+        prompt, format_stops = build_prompt(spec, request, "plain")
+        params = generation_params(spec, request)
+        stops = tuple(dict.fromkeys((*params.stop, *format_stops)))
+        parameters: dict[str, Any] = {**extra_model_kwargs(spec), "details": True, "return_full_text": False}
+        if params.max_tokens is not None:
+            parameters["max_new_tokens"] = params.max_tokens
+        # TGI refuses temperature 0 and top_p outside (0, 1): greedy decoding is do_sample false.
+        if params.temperature is not None:
+            if params.temperature > 0:
+                parameters["temperature"] = params.temperature
+            else:
+                parameters["do_sample"] = False
+        if params.top_p is not None and 0 < params.top_p < 1:
+            parameters["top_p"] = params.top_p
+        if stops:
+            parameters["stop"] = list(stops)
+        body = {"inputs": prompt, "parameters": parameters}
+        return Invocation(json.dumps(body).encode(), stops=stops)
+
+    def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
+        payload = _json(body, self.name)
+        try:
+            first = payload[0] if isinstance(payload, list) else payload
+            text = first["generated_text"]
+            details = first.get("details") or {}
+            if not isinstance(text, str) or not isinstance(details, dict):
+                raise TypeError
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise _malformed(self.name) from None
+        text, _ = cut_at_stops(text, invocation.stops)
+        prefill = details.get("prefill")
+        return ChatResult(
+            content=text,
+            finish_reason=FINISH_REASONS.get(str(details.get("finish_reason")), "stop"),
+            usage=Usage(
+                len(prefill) if isinstance(prefill, list) else 0, _count(details.get("generated_tokens"))
+            ),
+        )
+
+
+class JumpStartLlama2Chat(Codec):
+    name = "jumpstart-llama2-chat"
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        _no_tools(spec, request)
+        c = conversation(request, spec)
+        params = generation_params(spec, request)
+        dialog = [{"role": "system", "content": c.system}] if c.system else []
+        dialog += [{"role": t.role, "content": t.text} for t in c.turns]
+        parameters: dict[str, Any] = extra_model_kwargs(spec)
+        for key, value in (
+            ("max_new_tokens", params.max_tokens),
+            ("temperature", params.temperature),
+            ("top_p", params.top_p),
+        ):
+            if value is not None:
+                parameters[key] = value
+        body = {"inputs": [dialog], "parameters": parameters}
+        return Invocation(json.dumps(body).encode(), custom_attributes="accept_eula=true")
+
+    def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
+        payload = _json(body, self.name)
+        try:
+            first = payload[0] if isinstance(payload, list) else payload
+            generation = first["generation"]
+            text = generation["content"] if isinstance(generation, dict) else generation
+            if not isinstance(text, str):
+                raise TypeError
+        except (KeyError, IndexError, TypeError):
+            raise _malformed(self.name) from None
+        return ChatResult(content=text)
+
+
+class ContentHandlerCodec(Codec):
+    name = "content-handler"
+
+    def __init__(self, output_path: str) -> None:
+        self._output_path = output_path
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        _no_tools(spec, request)
+        handler = spec.content_handler or ContentHandler()
+        prompt, format_stops = build_prompt(spec, request, "plain")
+        params = generation_params(spec, request)
+        stops = tuple(dict.fromkeys((*params.stop, *format_stops)))
+        if "json" not in handler.content_type:
+            return Invocation(prompt.encode(), handler.content_type, handler.accepts, stops=stops)
+        try:
+            body = jsonpath.build(handler.input_prompt_path, prompt)
+            if handler.input_kwargs_path:
+                configured = handler.parameter_names
+                names: Mapping[str, str] = (
+                    {str(k): v for k, v in configured.items()}
+                    if configured is not None
+                    else TGI_PARAMETER_NAMES
+                )
+                kwargs = extra_model_kwargs(spec)
+                values = {
+                    "max_tokens": params.max_tokens,
+                    "temperature": params.temperature,
+                    "top_p": params.top_p,
+                    "stop": list(params.stop) or None,
+                }
+                kwargs.update({names[k]: v for k, v in values.items() if v is not None and k in names})
+                body = jsonpath.build(handler.input_kwargs_path, kwargs, into=body)
+        except jsonpath.JsonPathError as err:
+            raise ConfigurationError(f"model {spec.id!r}: content_handler: {err}") from None
+        return Invocation(json.dumps(body).encode(), handler.content_type, handler.accepts, stops=stops)
+
+    def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
+        if "json" not in invocation.accept:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _malformed(self.name) from None
+        else:
+            document = _json(body, self.name)
+            try:
+                value = jsonpath.find(document, self._output_path)
+            except jsonpath.JsonPathError:
+                raise _malformed(self.name) from None
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            if not isinstance(value, str):
+                raise _malformed(self.name)
+            text = value
+        text, _ = cut_at_stops(text, invocation.stops)
+        return ChatResult(content=text)
+
+
+def _content_handler(spec: ModelSpec) -> Codec:
+    handler = spec.content_handler or ContentHandler()
+    try:
+        jsonpath.parse(handler.output_path)
+    except jsonpath.JsonPathError as err:
+        raise ConfigurationError(f"model {spec.id!r}: content_handler: {err}") from None
+    return ContentHandlerCodec(handler.output_path)
+
+
+CODECS: dict[str, Callable[[ModelSpec], Codec]] = {
+    "tgi-messages": lambda _: TgiMessages(),
+    "tgi-generate": lambda _: TgiGenerate(),
+    "jumpstart-llama2-chat": lambda _: JumpStartLlama2Chat(),
+    "content-handler": _content_handler,
+}
+DEFAULT_API = "tgi-messages"
+
+
+def codec_for(spec: ModelSpec) -> Codec:
+    """The codec named by ``spec.api`` (TGI's messages API when unset)."""
+    factory = CODECS.get(spec.api or DEFAULT_API)
+    if factory is None:
+        raise ConfigurationError(f"model {spec.id!r}: api {spec.api!r} does not apply to SageMaker endpoints")
+    return factory(spec)

@@ -1,0 +1,424 @@
+"""The OpenAI request bodies this API accepts, as strict, frozen pydantic models.
+
+Unions use callable discriminators with ``<tag>`` names, so a bad value yields one error whose
+location reads as a plain field path once the tags are dropped (see :mod:`lambda_src.request_body`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+# Body-level limits, well above what a model takes and well below what hurts the function.
+MAX_MESSAGES = 4096
+MAX_TOOLS = 128
+MAX_STOP_SEQUENCES = 4
+MAX_EMBEDDING_INPUTS = 2048
+MAX_OUTPUT_TOKENS = 1_000_000
+ROLES = ("system", "developer", "user", "assistant", "tool")
+IMAGE_FORMATS = {
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, strict=True)
+# Message objects echoed back by SDKs carry extra keys (refusal, audio, annotations): ignore them.
+_LENIENT = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+ModelName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+ToolName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ToolCallId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Temperature = Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+Penalty = Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)]
+TokenCount = Annotated[int, Field(ge=1, le=MAX_OUTPUT_TOKENS)]
+_DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+);base64,(?P<data>.*)\Z", re.DOTALL)
+
+
+def _data_url(url: str) -> str:
+    m = _DATA_URL.match(url)
+    if not m:
+        raise ValueError(
+            "image_url.url must be a base64 data URL (data:image/png;base64,...); remote URLs are not fetched"
+        )
+    if m.group("mime") not in IMAGE_FORMATS:
+        raise ValueError("image type must be one of " + ", ".join(sorted(set(IMAGE_FORMATS.values()))))
+    return url
+
+
+def decode_image(url: str) -> tuple[str, bytes]:
+    """``data:image/png;base64,...`` -> (``png``, bytes); raises ValueError if the data is not base64."""
+    m = _DATA_URL.match(url)
+    if not m:
+        raise ValueError("not a data URL")
+    try:
+        data = base64.b64decode(m.group("data"), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the image data is not valid base64") from None
+    return IMAGE_FORMATS[m.group("mime")], data
+
+
+def _tagged(value: Any, tags: dict[type, str]) -> str | None:
+    for kind, tag in tags.items():
+        if isinstance(value, kind):
+            return tag
+    return None
+
+
+def _field(value: Any, name: str) -> Any:
+    # Discriminators see JSON objects when validating and model instances when serializing.
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+# --- content ------------------------------------------------------------------------------------
+
+
+class TextPart(BaseModel):
+    model_config = _LENIENT
+
+    type: Literal["text"]
+    text: str
+
+
+class ImageUrl(BaseModel):
+    model_config = _LENIENT
+
+    url: Annotated[str, AfterValidator(_data_url)]
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImagePart(BaseModel):
+    model_config = _LENIENT
+
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
+def _part_tag(value: Any) -> str | None:
+    kind = _field(value, "type")
+    return f"<{kind}>" if kind in ("text", "image_url") else "<unknown>"
+
+
+ContentPart = Annotated[
+    Annotated[TextPart, Tag("<text>")] | Annotated[ImagePart, Tag("<image_url>")],
+    Discriminator(
+        _part_tag,
+        custom_error_type="invalid_content_part",
+        custom_error_message="content parts must have type 'text' or 'image_url'",
+    ),
+]
+TextOnlyPart = Annotated[
+    Annotated[TextPart, Tag("<text>")],
+    Discriminator(
+        lambda v: "<text>" if _field(v, "type") == "text" else "<other>",
+        custom_error_type="invalid_content_part",
+        custom_error_message="content parts of this message must have type 'text'",
+    ),
+]
+
+
+def _content(*, optional: bool = False) -> Any:
+    tags: dict[type, str] = {str: "<str>", list: "<parts>", tuple: "<parts>"}
+    allowed = "a string or an array of content parts" + (" or null" if optional else "")
+    return Discriminator(
+        lambda v: _tagged(v, tags),
+        custom_error_type="invalid_content",
+        custom_error_message=f"content must be {allowed}",
+    )
+
+
+UserContent = Annotated[
+    Annotated[str, Tag("<str>")] | Annotated[tuple[ContentPart, ...], Field(min_length=1), Tag("<parts>")],
+    _content(),
+]
+TextContent = Annotated[
+    Annotated[str, Tag("<str>")] | Annotated[tuple[TextOnlyPart, ...], Field(min_length=1), Tag("<parts>")],
+    _content(),
+]
+AssistantContent = Annotated[
+    Annotated[str, Tag("<str>")] | Annotated[tuple[TextOnlyPart, ...], Tag("<parts>")],
+    _content(optional=True),
+]
+
+
+def text_of(content: str | tuple[Any, ...] | None) -> str:
+    """The text of a message's content (image parts are not text)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(p.text for p in content if isinstance(p, TextPart))
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+class SystemMessage(BaseModel):
+    model_config = _LENIENT
+
+    role: Literal["system", "developer"]
+    content: TextContent
+    name: str | None = None
+
+
+class UserMessage(BaseModel):
+    model_config = _LENIENT
+
+    role: Literal["user"]
+    content: UserContent
+    name: str | None = None
+
+
+class FunctionCall(BaseModel):
+    model_config = _LENIENT
+
+    name: ToolName
+    # A JSON object, as a string (the model wrote it).
+    arguments: str
+
+
+class ToolCall(BaseModel):
+    model_config = _LENIENT
+
+    id: ToolCallId
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class AssistantMessage(BaseModel):
+    model_config = _LENIENT
+
+    role: Literal["assistant"]
+    content: AssistantContent | None = None
+    tool_calls: tuple[ToolCall, ...] | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _has_something(self) -> AssistantMessage:
+        if not text_of(self.content) and not self.tool_calls:
+            raise ValueError("an assistant message needs content or tool_calls")
+        return self
+
+
+class ToolMessage(BaseModel):
+    model_config = _LENIENT
+
+    role: Literal["tool"]
+    content: TextContent
+    tool_call_id: ToolCallId
+
+
+def _role_tag(value: Any) -> str | None:
+    role = _field(value, "role")
+    if role in ("system", "developer"):
+        return "<system>"
+    return f"<{role}>" if role in ROLES else "<unknown>"
+
+
+Message = Annotated[
+    Annotated[SystemMessage, Tag("<system>")]
+    | Annotated[UserMessage, Tag("<user>")]
+    | Annotated[AssistantMessage, Tag("<assistant>")]
+    | Annotated[ToolMessage, Tag("<tool>")],
+    Discriminator(
+        _role_tag,
+        custom_error_type="invalid_role",
+        custom_error_message="each message must be an object whose role is one of " + ", ".join(ROLES),
+    ),
+]
+
+
+# --- tools --------------------------------------------------------------------------------------
+
+
+class FunctionDefinition(BaseModel):
+    model_config = _FROZEN
+
+    name: ToolName
+    description: str | None = None
+    # A JSON Schema object; an absent one means "no arguments".
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class Tool(BaseModel):
+    model_config = _FROZEN
+
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class NamedFunction(BaseModel):
+    model_config = _FROZEN
+
+    name: ToolName
+
+
+class NamedToolChoice(BaseModel):
+    model_config = _FROZEN
+
+    type: Literal["function"]
+    function: NamedFunction
+
+
+ToolChoice = Annotated[
+    Annotated[Literal["none", "auto", "required"], Tag("<mode>")]
+    | Annotated[NamedToolChoice, Tag("<named>")],
+    Discriminator(
+        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", NamedToolChoice: "<named>"}),
+        custom_error_type="invalid_tool_choice",
+        custom_error_message="tool_choice must be 'none', 'auto', 'required' or "
+        '{"type": "function", "function": {"name": ...}}',
+    ),
+]
+Stop = Annotated[
+    Annotated[str, StringConstraints(min_length=1), Tag("<str>")]
+    | Annotated[
+        tuple[Annotated[str, StringConstraints(min_length=1)], ...],
+        Field(max_length=MAX_STOP_SEQUENCES),
+        Tag("<list>"),
+    ],
+    Discriminator(
+        lambda v: _tagged(v, {str: "<str>", list: "<list>", tuple: "<list>"}),
+        custom_error_type="invalid_stop",
+        custom_error_message=f"stop must be a string or an array of at most {MAX_STOP_SEQUENCES} strings",
+    ),
+]
+
+
+class StreamOptions(BaseModel):
+    model_config = _FROZEN
+
+    include_usage: bool | None = None
+
+
+class ResponseFormat(BaseModel):
+    model_config = _FROZEN
+
+    # Structured output is not offered: every model here answers in text.
+    type: Literal["text"]
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class ChatCompletionRequest(BaseModel):
+    """``POST /v1/chat/completions``."""
+
+    model_config = _FROZEN
+
+    model: ModelName
+    messages: Annotated[tuple[Message, ...], Field(min_length=1, max_length=MAX_MESSAGES)]
+    max_tokens: TokenCount | None = None
+    max_completion_tokens: TokenCount | None = None
+    temperature: Temperature | None = None
+    top_p: Probability | None = None
+    stop: Stop | None = None
+    stream: bool | None = None
+    stream_options: StreamOptions | None = None
+    tools: Annotated[tuple[Tool, ...], Field(max_length=MAX_TOOLS)] | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+    # Accepted for compatibility; each is documented as ignored or checked below.
+    n: Annotated[int, Field(ge=1, le=1)] | None = None
+    logprobs: bool | None = None
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    seed: int | None = None
+    user: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChatCompletionRequest:
+        if self.logprobs:
+            raise ValueError("logprobs is not supported")
+        if (
+            self.max_tokens is not None
+            and self.max_completion_tokens is not None
+            and self.max_tokens != self.max_completion_tokens
+        ):
+            raise ValueError("max_tokens and max_completion_tokens disagree; send only max_completion_tokens")
+        if not any(m.role != "system" and m.role != "developer" for m in self.messages):
+            raise ValueError("messages must contain at least one user message")
+        if self.tool_choice is not None and not self.tools:
+            raise ValueError("tool_choice is only allowed when tools are specified")
+        names = {t.function.name for t in self.tools or ()}
+        if isinstance(self.tool_choice, NamedToolChoice) and self.tool_choice.function.name not in names:
+            raise ValueError("tool_choice names a function that is not in tools")
+        if self.tools and len(names) != len(self.tools):
+            raise ValueError("tools must have distinct function names")
+        return self
+
+    @property
+    def output_limit(self) -> int | None:
+        return self.max_completion_tokens or self.max_tokens
+
+    @property
+    def stop_sequences(self) -> tuple[str, ...]:
+        if self.stop is None:
+            return ()
+        return (self.stop,) if isinstance(self.stop, str) else self.stop
+
+    @property
+    def include_usage_chunk(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+def _no_tokens(_: Any) -> Any:
+    raise ValueError("input must be a string or an array of strings; token arrays are not supported")
+
+
+def _input_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "<str>"
+    if isinstance(value, list | tuple):
+        return "<tokens>" if value and not isinstance(value[0], str) else "<texts>"
+    return None
+
+
+EmbeddingInput = Annotated[
+    Annotated[str, StringConstraints(min_length=1), Tag("<str>")]
+    | Annotated[
+        tuple[Annotated[str, StringConstraints(min_length=1)], ...],
+        Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS),
+        Tag("<texts>"),
+    ]
+    | Annotated[Any, AfterValidator(_no_tokens), Tag("<tokens>")],
+    Discriminator(
+        _input_tag,
+        custom_error_type="invalid_input",
+        custom_error_message="input must be a string or an array of strings",
+    ),
+]
+
+
+class EmbeddingRequest(BaseModel):
+    """``POST /v1/embeddings``."""
+
+    model_config = _FROZEN
+
+    model: ModelName
+    input: EmbeddingInput
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: Annotated[int, Field(ge=1, le=16384)] | None = None
+    user: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.input,) if isinstance(self.input, str) else tuple(self.input)

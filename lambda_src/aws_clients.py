@@ -1,0 +1,134 @@
+"""boto3 clients, created once per container and reused by every request.
+
+A model with a ``role_arn`` is called with credentials from STS AssumeRole. They are botocore
+refreshable credentials: one client per (service, region, role) serves until its credentials
+come within botocore's refresh window (15 minutes) of expiry, and then AssumeRole runs again.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
+
+ROLE_SESSION_NAME = "llm-inference-api"
+# Role chaining (the function's role assuming another) caps sessions at one hour.
+ROLE_SESSION_SECONDS = 3600
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+Clock = Callable[[], datetime]
+
+
+def client_config(read_timeout: float) -> Config:
+    # Standard retry mode: bounded attempts (AWS_MAX_ATTEMPTS, default 3) with backoff, for
+    # throttling and transient errors; what is left afterwards becomes a 429/5xx for the caller.
+    return Config(
+        retries={"mode": "standard"},
+        read_timeout=read_timeout,
+        connect_timeout=min(CONNECT_TIMEOUT_SECONDS, read_timeout),
+        user_agent_extra="llm-inference-api",
+    )
+
+
+class _AssumedRoleProvider(CredentialProvider):  # type: ignore[misc]  # botocore is untyped
+    METHOD = "assume-role-for-model"
+    CANONICAL_NAME = "assume-role-for-model"
+
+    def __init__(self, fetch: Callable[[], dict[str, Any]], clock: Clock | None) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._clock = clock
+
+    def load(self) -> RefreshableCredentials:
+        metadata = self._fetch()
+        extra = {"time_fetcher": self._clock} if self._clock else {}
+        return RefreshableCredentials(
+            access_key=metadata["access_key"],
+            secret_key=metadata["secret_key"],
+            token=metadata["token"],
+            expiry_time=datetime.fromisoformat(metadata["expiry_time"]),
+            refresh_using=self._fetch,
+            method=self.METHOD,
+            **extra,
+        )
+
+
+class AwsClients:
+    """Clients keyed by (service, region, role ARN, external id); thread-safe."""
+
+    def __init__(
+        self,
+        session: boto3.Session | None = None,
+        *,
+        config: Config | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._session = session or boto3.Session()
+        self._config = config or client_config(60.0)
+        self._clock = clock
+        self._clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
+        self._sessions: dict[tuple[str, str | None], boto3.Session] = {}
+        self._lock = threading.RLock()  # AssumeRole needs an STS client while a client is made
+
+    def get(
+        self,
+        service: str,
+        region: str | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+    ) -> Any:
+        key = (service, region, role_arn, external_id)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    session = self._role_session(role_arn, external_id) if role_arn else self._session
+                    client = session.client(service, region_name=region, config=self._config)
+                    self._clients[key] = client
+        return client
+
+    def _role_session(self, role_arn: str, external_id: str | None) -> boto3.Session:
+        key = (role_arn, external_id)
+        session = self._sessions.get(key)
+        if session is None:
+            base = self._session._session  # the botocore session behind boto3's
+            role_session = botocore.session.Session()
+            # Share the loaded service models: a second loader would read them from disk again.
+            role_session.register_component("data_loader", base.get_component("data_loader"))
+            provider = _AssumedRoleProvider(
+                functools.partial(self._assume, role_arn, external_id), self._clock
+            )
+            role_session.register_component("credential_provider", CredentialResolver([provider]))
+            session = boto3.Session(botocore_session=role_session, region_name=self._session.region_name)
+            self._sessions[key] = session
+        return session
+
+    def _assume(self, role_arn: str, external_id: str | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": ROLE_SESSION_NAME,
+            "DurationSeconds": ROLE_SESSION_SECONDS,
+        }
+        if external_id:
+            kwargs["ExternalId"] = external_id
+        credentials = self.get("sts", self._session.region_name).assume_role(**kwargs)["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+
+@functools.cache
+def get_clients(read_timeout: float) -> AwsClients:
+    """The container's clients (one set per timeout setting, which is fixed per container)."""
+    return AwsClients(config=client_config(read_timeout))

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from modules.config import DEFAULT_CONFIG_PATH, ConfigError, DeploymentConfig, load_config
+from modules.layer import Layer, build_layer, check_size
 from modules.packaging import Package, PackagingError, build_package
 
 CONFIG_ENV = "LLM_API_CONFIG"
@@ -48,7 +49,9 @@ def _warn_public(config: DeploymentConfig) -> None:
         )
 
 
-def synth(config: DeploymentConfig, package: Package, outdir: Path, config_dir: Path) -> Path:
+def synth(
+    config: DeploymentConfig, package: Package, outdir: Path, config_dir: Path, layer: Layer | None = None
+) -> Path:
     """Synthesize into ``outdir`` (replaced atomically); returns the stack's directory."""
     from cdktf import App  # imported late: ~12 s and ~1.3 GB, only once the config is good
 
@@ -61,7 +64,9 @@ def synth(config: DeploymentConfig, package: Package, outdir: Path, config_dir: 
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
     try:
         app = App(outdir=str(staging), stack_traces=False)
-        InferenceApiStack(app, config.prefix, config=config, package=package, config_dir=config_dir)
+        InferenceApiStack(
+            app, config.prefix, config=config, package=package, config_dir=config_dir, layer=layer
+        )
         if config.cross_account_role:
             ModelAccessStack(app, f"{config.prefix}-model-access", config=config)
         app.synth()
@@ -98,7 +103,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.lambda_.runtime})",
         file=sys.stderr,
     )
-    stack_dir = synth(config, package, Path(args.outdir), Path(args.config).resolve().parent)
+    layer = None
+    if config.third_party.enabled:
+        try:
+            layer = build_layer(
+                config.third_party.enabled,
+                architecture=config.lambda_.architecture,
+                python_version=config.lambda_.python_version,
+            )
+            check_size(package, layer)
+        except PackagingError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(
+            f"provider layer ({', '.join(layer.providers)}): {layer.unzipped_bytes / 1e6:.1f} MB unzipped, "
+            f"{layer.zipped_bytes / 1e6:.1f} MB zipped; function + layer "
+            f"{(layer.unzipped_bytes + package.unzipped_bytes) / 1e6:.1f} MB of Lambda's 262.1 MB",
+            file=sys.stderr,
+        )
+    stack_dir = synth(config, package, Path(args.outdir), Path(args.config).resolve().parent, layer)
     print(
         f"synthesized stack {config.prefix!r} ({len(config.bedrock.models)} Bedrock models, "
         f"{len(config.sagemaker.endpoints)} SageMaker endpoints, stage {config.stage}): "

@@ -216,6 +216,65 @@ class StateSettings(StrictModel):
     s3: S3State
 
 
+ThirdPartyModelName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w.:/@+-]+$")
+]
+
+
+class ThirdPartyModel(StrictModel):
+    model: ThirdPartyModelName
+    # Public id; defaults to the model name.
+    id: PublicModelId | None = None
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @property
+    def public_id(self) -> str:
+        return self.id or self.model
+
+
+class ThirdPartyProvider(StrictModel):
+    """A provider reached with a key from the API-keys secret; models as names or objects."""
+
+    models: tuple[ThirdPartyModelName | ThirdPartyModel, ...] = Field(min_length=1, max_length=50)
+
+    def entries(self) -> list[ThirdPartyModel]:
+        return [m if isinstance(m, ThirdPartyModel) else ThirdPartyModel(model=m) for m in self.models]
+
+
+class AzureOpenAI(StrictModel):
+    """Deployments are described in the API-keys secret (AZURE_OPENAI_MODELS and per-model keys)."""
+
+    enabled: Literal[True] = True
+
+
+class ThirdPartySettings(StrictModel):
+    openai: ThirdPartyProvider | None = None
+    azure_openai: AzureOpenAI | None = None
+    cohere: ThirdPartyProvider | None = None
+    ai21: ThirdPartyProvider | None = None
+    anthropic: ThirdPartyProvider | None = None
+    mistral: ThirdPartyProvider | None = None
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+    def models(self) -> list[tuple[str, ThirdPartyModel]]:
+        out = []
+        for name in self.enabled:
+            provider = getattr(self, name)
+            if isinstance(provider, ThirdPartyProvider):
+                out += [(name, m) for m in provider.entries()]
+        return out
+
+
+class OverrideSettings(StrictModel):
+    """Runtime overrides (custom model specs in requests): admins in a dev stage only."""
+
+    # Roles a custom spec may assume; also bounds the function role's sts:AssumeRole.
+    allowed_role_arns: tuple[RoleArn, ...] = Field(default=(), max_length=20)
+
+
 class DeploymentConfig(StrictModel):
     prefix: Prefix
     region: Region
@@ -228,6 +287,9 @@ class DeploymentConfig(StrictModel):
     sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
     # A second stack, deployed in a model-hosting account, with a role this API may assume.
     cross_account_role: CrossAccountRole | None = None
+    # Third-party providers through LangChain, keys in the API-keys secret.
+    third_party: ThirdPartySettings = Field(default_factory=ThirdPartySettings)
+    overrides: OverrideSettings = Field(default_factory=OverrideSettings)
     # Where cdktf deploy keeps state: a local file by default, or S3 for pipelines.
     state: StateSettings | None = None
     # Log prompts and completions (off: they may hold personal or confidential data).
@@ -251,6 +313,11 @@ class DeploymentConfig(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> DeploymentConfig:
+        if self.overrides.allowed_role_arns and self.stage != "dev":
+            raise ValueError(
+                'overrides.allowed_role_arns: runtime overrides exist only when stage is "dev"; '
+                f"with stage {self.stage!r} the allow-list must be empty"
+            )
         seen: dict[str, str] = {}
         for where, public_id in self._public_ids():
             if public_id in seen:
@@ -306,6 +373,10 @@ class DeploymentConfig(StrictModel):
             yield f"bedrock.models[{i}]", model.public_id
         for i, ep in enumerate(self.sagemaker.endpoints):
             yield f"sagemaker.endpoints[{i}]", ep.public_id
+        counters: dict[str, int] = {}
+        for provider, m in self.third_party.models():
+            i = counters[provider] = counters.get(provider, -1) + 1
+            yield f"third_party.{provider}.models[{i}]", m.public_id
 
     @property
     def hosted_endpoints(self) -> list[HostedEndpoint]:
@@ -340,7 +411,19 @@ class DeploymentConfig(StrictModel):
             for m in self.bedrock.models
         ]
         specs += [self._endpoint_spec(ep) for ep in self.sagemaker.endpoints]
-        return Inventory(models=tuple(specs))
+        specs += [
+            ModelSpec(
+                id=m.public_id,
+                provider=provider,  # type: ignore[arg-type]
+                model=m.model,
+                limits=Limits(max_tokens=m.max_tokens),
+            )
+            for provider, m in self.third_party.models()
+        ]
+        return Inventory(
+            models=tuple(specs),
+            third_party_providers=self.third_party.enabled,  # type: ignore[arg-type]
+        )
 
     def _endpoint_spec(self, ep: SageMakerEndpoint) -> ModelSpec:
         common = {

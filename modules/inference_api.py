@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl, LambdaFunctionUrlCors
+from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
@@ -28,6 +29,7 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from modules.lambda_contract import ADVANCED_TIER_MAX, HANDLER, LOG_ACTIONS, STANDARD_TIER_MAX, XRAY_ACTIONS
+from modules.layer import Layer
 from modules.packaging import Package
 
 
@@ -68,6 +70,9 @@ class InferenceApiProps:
     # What the function may call beyond its own resources (models, endpoints, roles to assume).
     grants: tuple[Grant, ...]
     environment: dict[str, str] = field(default_factory=dict)
+    # LangChain integrations of the enabled third-party providers, if any.
+    layer: Layer | None = None
+    layer_name: str | None = None
 
 
 def inventory_parameter_tier(inventory_json: str) -> str:
@@ -170,6 +175,23 @@ class InferenceApi(Construct):
         policy.override_logical_id("lambda")
 
         asset = TerraformAsset(self, "package", path=str(props.package.path), type=AssetType.FILE)
+        layers = None
+        if props.layer:
+            layer_asset = TerraformAsset(
+                self, "layer-package", path=str(props.layer.path), type=AssetType.FILE
+            )
+            self.layer = LambdaLayerVersion(
+                self,
+                "providers-layer",
+                layer_name=props.layer_name or f"{props.function_name}-providers",
+                description="LangChain integrations for: " + ", ".join(props.layer.providers),
+                filename=layer_asset.path,
+                source_code_hash=props.layer.source_code_hash,
+                compatible_runtimes=[props.runtime],
+                compatible_architectures=[props.architecture],
+            )
+            self.layer.override_logical_id("providers")
+            layers = [self.layer.arn]
         self.function = LambdaFunction(
             self,
             "function",
@@ -183,6 +205,7 @@ class InferenceApi(Construct):
             timeout=props.timeout_seconds,
             reserved_concurrent_executions=props.reserved_concurrency,
             filename=asset.path,
+            layers=layers,
             source_code_hash=props.package.source_code_hash,
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=self.log_group.name),

@@ -19,6 +19,7 @@ from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
 from modules.lambda_contract import METRICS_NAMESPACE, SAGEMAKER_INVOKE
+from modules.layer import Layer
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
 from modules.packaging import Package, build_model_archive
@@ -94,6 +95,7 @@ class InferenceApiStack(TerraformStack):
         config: DeploymentConfig,
         package: Package,
         config_dir: Path,
+        layer: Layer | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
@@ -137,6 +139,18 @@ class InferenceApiStack(TerraformStack):
             grants.append(Grant("InvokeSageMakerEndpoints", SAGEMAKER_INVOKE, _unique(endpoint_arns)))
         if assume_roles:
             grants.append(Grant("AssumeModelAccessRoles", ("sts:AssumeRole",), _unique(assume_roles)))
+        override_roles = config.overrides.allowed_role_arns if config.stage == "dev" else ()
+        if override_roles:
+            # Roles admins may name in runtime overrides (dev stage only).
+            grants.append(Grant("AssumeOverrideRoles", ("sts:AssumeRole",), _unique(list(override_roles))))
+        dev_env = (
+            {
+                "ADMIN_PRINCIPALS": ",".join(config.admin_principals),
+                "OVERRIDE_ROLE_ARNS": ",".join(override_roles),
+            }
+            if config.stage == "dev"
+            else {}
+        )
 
         names = config.names
         lam = config.lambda_
@@ -171,7 +185,10 @@ class InferenceApiStack(TerraformStack):
                     "POWERTOOLS_SERVICE_NAME": config.prefix,
                     "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": lam.log_level,
+                    **dev_env,
                 },
+                layer=layer,
+                layer_name=f"{config.prefix}-providers",
             ),
         )
 

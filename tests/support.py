@@ -60,7 +60,13 @@ VARIANT_CONFIG: dict[str, Any] = {
         "allow_unauthenticated": True,
         "cors": {"allow_origins": ["https://app.example.com"], "max_age_seconds": 600},
     },
-    "admin_principals": ["arn:aws:iam::111122223333:role/Admin"],
+    "admin_principals": ["arn:aws:iam::111122223333:role/Admin", "arn:aws:iam::111122223333:user/alice"],
+    "third_party": {
+        "openai": {"models": ["gpt-4o-mini", {"id": "gpt-big", "model": "gpt-4.1", "max_tokens": 4096}]},
+        "azure_openai": {},
+        "ai21": {"models": ["jamba-large"]},
+    },
+    "overrides": {"allowed_role_arns": ["arn:aws:iam::444455556666:role/experiments"]},
     "log_prompts": True,
     "tags": {"CostCenter": "ml-42"},
     "state": {

@@ -50,7 +50,10 @@ def test_missing_stage_is_not_dev(tmp_path: Path) -> None:
 def test_variant_config_is_valid(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, VARIANT_CONFIG))
     assert config.stage == "dev"
-    assert config.admin_principals == ("arn:aws:iam::111122223333:role/Admin",)
+    assert config.admin_principals == (
+        "arn:aws:iam::111122223333:role/Admin",
+        "arn:aws:iam::111122223333:user/alice",
+    )
 
 
 BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
@@ -265,3 +268,52 @@ def test_longest_allowed_prefix_fits_every_name() -> None:
     data = copy.deepcopy(json.loads(DEFAULT_CONFIG.read_text()))
     data["prefix"] = longest
     assert DeploymentConfig.model_validate_json(json.dumps(data)).prefix == longest
+
+
+THIRD_PARTY_BAD: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "unknown provider",
+        _with(third_party={"watsonx": {"models": ["granite"]}}),
+        ["third_party.watsonx: unknown field", "openai"],
+    ),
+    (
+        "empty model list",
+        _with(third_party={"openai": {"models": []}}),
+        ["third_party.openai.models", "at least 1"],
+    ),
+    (
+        "model name with spaces",
+        _with(third_party={"cohere": {"models": ["command r"]}}),
+        ["third_party.cohere.models[0]"],
+    ),
+    (
+        "duplicate third-party id",
+        _with(
+            third_party={
+                "openai": {"models": ["gpt-4o"]},
+                "mistral": {"models": [{"id": "gpt-4o", "model": "mistral-large"}]},
+            }
+        ),
+        ["third_party.mistral.models[0]: model id 'gpt-4o' is already used by third_party.openai.models[0]"],
+    ),
+    (
+        "override roles in prod",
+        _with(overrides={"allowed_role_arns": ["arn:aws:iam::444455556666:role/x"]}),
+        [
+            'overrides.allowed_role_arns: runtime overrides exist only when stage is "dev"',
+            "with stage 'prod'",
+        ],
+    ),
+    (
+        "override role malformed",
+        _with(stage="dev", overrides={"allowed_role_arns": ["role/x"]}),
+        ["overrides.allowed_role_arns[0]", "is not an IAM role ARN"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "expected"), THIRD_PARTY_BAD, ids=[c[0] for c in THIRD_PARTY_BAD])
+def test_bad_third_party_config(tmp_path: Path, case: str, data: dict[str, Any], expected: list[str]) -> None:
+    message = _error(tmp_path, data)
+    for fragment in expected:
+        assert fragment in message, f"{case}: {fragment!r} not in {message!r}"

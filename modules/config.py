@@ -145,6 +145,8 @@ class BedrockModel(StrictModel):
     # A model in another account: the function assumes this role to call it.
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
+    # "invoke_model" sends the provider's native body, for models Converse cannot serve.
+    api: Literal["converse", "invoke_model"] = "converse"
 
     @model_validator(mode="after")
     def _check(self) -> BedrockModel:
@@ -406,6 +408,7 @@ class DeploymentConfig(StrictModel):
                 base_model_provider=m.base_model_provider or parse_model_ref(m.model_id).provider,  # type: ignore[arg-type]
                 role_arn=m.role_arn,
                 external_id=m.external_id,
+                api=None if m.api == "converse" else m.api,
                 limits=Limits(max_tokens=m.max_tokens),
             )
             for m in self.bedrock.models

@@ -11,7 +11,11 @@ STANDARD_TIER_MAX = 4096
 ADVANCED_TIER_MAX = 8192
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-BEDROCK_INVOKE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-SAGEMAKER_INVOKE = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
+# The function calls Converse / InvokeModel and InvokeEndpoint, never their streaming variants
+# (Lambda's Python runtime buffers the response anyway), so only these are granted.
+BEDROCK_INVOKE = ("bedrock:InvokeModel",)
+SAGEMAKER_INVOKE = ("sagemaker:InvokeEndpoint",)
+# botocore retries per upstream call; with UPSTREAM_TIMEOUT_SECONDS they must fit the function's timeout.
+UPSTREAM_ATTEMPTS = 3
 METRICS_NAMESPACE = "LlmInferenceApi"
 CORS_HEADERS = ("authorization", "content-type", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")

@@ -18,7 +18,7 @@ from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
-from modules.lambda_contract import METRICS_NAMESPACE, SAGEMAKER_INVOKE
+from modules.lambda_contract import METRICS_NAMESPACE, SAGEMAKER_INVOKE, UPSTREAM_ATTEMPTS
 from modules.layer import Layer
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
@@ -75,6 +75,11 @@ def _base_stack(
     caller = DataAwsCallerIdentity(stack, "current")
     caller.override_logical_id("current")
     return caller
+
+
+def upstream_timeout(function_timeout: int) -> int:
+    """Read timeout per upstream attempt so that every retry fits in the function's timeout."""
+    return max(1, (function_timeout - 2) // UPSTREAM_ATTEMPTS)
 
 
 def _logical(name: str) -> str:
@@ -185,6 +190,9 @@ class InferenceApiStack(TerraformStack):
                     "POWERTOOLS_SERVICE_NAME": config.prefix,
                     "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": lam.log_level,
+                    "AWS_RETRY_MODE": "standard",
+                    "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
+                    "UPSTREAM_TIMEOUT_SECONDS": str(upstream_timeout(lam.timeout_seconds)),
                     **dev_env,
                 },
                 layer=layer,

@@ -121,6 +121,7 @@ VARIANT_CONFIG: dict[str, Any] = {
                 ],
             },
             {"id": "cohere-embed", "model_id": "cohere.embed-multilingual-v3", "task": "embedding"},
+            {"id": "command-native", "model_id": "cohere.command-text-v14", "api": "invoke_model"},
         ],
     },
 }

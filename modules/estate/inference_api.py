@@ -14,6 +14,7 @@ from modules.lambda_contract import (
     METRICS_NAMESPACE,
     SAGEMAKER_INVOKE,
     STANDARD_TIER_MAX,
+    UPSTREAM_ATTEMPTS,
     XRAY_ACTIONS,
 )
 
@@ -247,6 +248,9 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                         "POWERTOOLS_SERVICE_NAME": "${var.name}",
                         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                         "POWERTOOLS_LOG_LEVEL": "${var.log_level}",
+                        "AWS_RETRY_MODE": "standard",
+                        "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
+                        "UPSTREAM_TIMEOUT_SECONDS": f"${{max(1, floor((var.timeout - 2) / {UPSTREAM_ATTEMPTS}))}}",
                     }
                 },
                 "tags": "${var.tags}",

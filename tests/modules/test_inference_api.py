@@ -90,6 +90,11 @@ def test_lambda_function_settings(default_synth: Synth, default_config: dict[str
     assert env["KEYS_SECRET_ARN"] == "${aws_secretsmanager_secret.api_keys.arn}"
     assert env["STAGE"] == "prod"
     assert env["LOG_PROMPTS"] == "false"
+    # every retry of an upstream call fits in the function's timeout
+    attempts, per_attempt = int(env["AWS_MAX_ATTEMPTS"]), int(env["UPSTREAM_TIMEOUT_SECONDS"])
+    assert env["AWS_RETRY_MODE"] == "standard"
+    assert attempts * per_attempt < lam["timeout_seconds"]
+    assert per_attempt >= (lam["timeout_seconds"] - 2) // attempts
     logs = default_synth.resources("aws_cloudwatch_log_group")["lambda"]
     assert logs["name"] == "/aws/lambda/llm-inference-api"
     assert logs["retention_in_days"] == lam["log_retention_days"]
@@ -160,7 +165,7 @@ def test_execution_role_grants_only_what_the_function_needs(default_synth: Synth
 
 def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synth) -> None:
     st = _statement(default_synth, "InvokeBedrockModels")
-    assert st["actions"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    assert st["actions"] == ["bedrock:InvokeModel"]
     us = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
     expected = {
@@ -202,6 +207,7 @@ def test_bedrock_invoke_for_every_identifier_form(variant_synth: Synth) -> None:
         "arn:aws:bedrock:eu-west-1:111122223333:imported-model/q9w8e7",
         "arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/p0o9i8",
         fm.format("eu-west-1", "cohere.embed-multilingual-v3"),
+        fm.format("eu-west-1", "cohere.command-text-v14"),
     }
     assert resources == expected
 
@@ -235,6 +241,10 @@ def test_variant_inventory_keeps_arn_provider_and_region(variant_synth: Synth) -
     assert llama is not None and llama.region == "us-west-2" and llama.base_model_provider == "meta"
     sonnet = inventory.get("sonnet-global")
     assert sonnet is not None and sonnet.limits.max_tokens == 8192
+    native = inventory.get("cohere-embed")
+    assert native is not None and native.api is None
+    command = inventory.get("command-native")
+    assert command is not None and command.api == "invoke_model"
 
 
 def test_outputs(default_synth: Synth) -> None:

@@ -52,10 +52,19 @@ def _origin(value: str) -> str:
 PrincipalArn = Annotated[str, AfterValidator(_principal_arn)]
 FoundationModelArn = Annotated[str, AfterValidator(_foundation_model_arn)]
 Origin = Annotated[str, AfterValidator(_origin)]
-Prefix = Annotated[
-    str,
-    StringConstraints(min_length=2, pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"),
-]
+_PREFIX = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+def _prefix(value: str) -> str:
+    if len(value) < 2 or not _PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid prefix: use at least 2 lower-case letters, digits and single "
+            "hyphens, starting with a letter and not ending with a hyphen (e.g. 'llm' or 'team-llm')"
+        )
+    return value
+
+
+Prefix = Annotated[str, AfterValidator(_prefix)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
 

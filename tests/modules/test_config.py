@@ -97,7 +97,8 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         _with(prefix="a" * 60),
         ["prefix: ", "too long", "Lambda function name", "limit of 64", "at most 50 characters"],
     ),
-    ("prefix charset", _with(prefix="My_Prefix"), ["prefix: String should match pattern"]),
+    ("prefix charset", _with(prefix="My_Prefix"), ["prefix: 'My_Prefix' is not a valid prefix", "lower-case"]),
+    ("prefix trailing hyphen", _with(prefix="llm-"), ["prefix: 'llm-' is not a valid prefix"]),
     (
         "malformed admin ARN",
         _with(admin_principals=["arn:aws:iam::12345:role/Admin"]),

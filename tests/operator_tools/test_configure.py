@@ -266,7 +266,7 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
     code, out = run([], "\n".join(answers) + "\n")
     assert code == 0, out
     refused = [line.strip() for line in out.splitlines() if "refused:" in line]
-    assert refused[0].startswith("refused: prefix: String should match pattern")
+    assert refused[0].startswith("refused: prefix: 'Bad_Prefix' is not a valid prefix")
     assert refused[1].startswith("refused: region:")
     assert "cannot be called from 'us-east-1'" in refused[2]
     assert refused[3].startswith("refused: base_model_provider:")

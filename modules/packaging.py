@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -156,29 +157,33 @@ def build_package(
     requirements = requirements or source_dir / "requirements.txt"
     deps = _install_deps(requirements, architecture, python_version)
 
-    entries = [
+    sources = [
         (f"{source_dir.name}/{p.relative_to(source_dir).as_posix()}", p) for p in _source_files(source_dir)
     ]
-    entries += [
-        (p.relative_to(deps).as_posix(), p)
-        for p in sorted(deps.rglob("*"))
-        if p.is_file() and p.name != ".complete"
-    ]
+    # The dependency folder's name already carries the hash of the pinned requirements.
     fingerprint = _digest(
-        deps.name.encode(),
-        *(name.encode() + b"\0" + p.read_bytes() for name, p in entries if not p.is_relative_to(deps)),
+        deps.name.encode(), *(name.encode() + b"\0" + p.read_bytes() for name, p in sources)
     )
     dest = CACHE_DIR / f"function-{architecture}-py{python_version}-{fingerprint}.zip"
-    if not dest.exists():
+    meta = dest.with_suffix(".json")
+    if not (dest.exists() and meta.exists()):
+        entries = sources + [
+            (p.relative_to(deps).as_posix(), p)
+            for p in sorted(deps.rglob("*"))
+            if p.is_file() and p.name != ".complete"
+        ]
         fd, tmp_name = tempfile.mkstemp(suffix=".zip", dir=CACHE_DIR)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            _write_zip(tmp, entries)
+            unzipped = _write_zip(tmp, entries)
+            digest = base64.b64encode(hashlib.sha256(tmp.read_bytes()).digest()).decode()
             tmp.replace(dest)
+            meta.write_text(json.dumps({"unzipped_bytes": unzipped, "source_code_hash": digest}))
         finally:
             tmp.unlink(missing_ok=True)
-    unzipped = sum(p.stat().st_size for _, p in entries)
+    recorded = json.loads(meta.read_text())
+    unzipped, digest = int(recorded["unzipped_bytes"]), str(recorded["source_code_hash"])
     zipped = dest.stat().st_size
     if zipped > MAX_ZIPPED_BYTES or unzipped > MAX_UNZIPPED_BYTES:
         raise PackagingError(
@@ -186,7 +191,6 @@ def build_package(
             f"unzipped; Lambda allows {MAX_ZIPPED_BYTES // 2**20} MiB zipped and "
             f"{MAX_UNZIPPED_BYTES // 2**20} MiB unzipped"
         )
-    digest = base64.b64encode(hashlib.sha256(dest.read_bytes()).digest()).decode()
     return Package(path=dest, source_code_hash=digest, zipped_bytes=zipped, unzipped_bytes=unzipped)
 
 

@@ -1,4 +1,5 @@
-"""Local stand-ins the handler benchmarks call: bedrock-runtime (the test fake) and SSM GetParameter.
+"""Local stand-ins the handler benchmarks call: bedrock-runtime and an OpenAI-compatible API (the
+test fakes), and SSM GetParameter.
 
 Run as a module (``python -m bench.fakes INVENTORY_JSON``) it serves both and prints one JSON
 line with their URLs, so benchmark subprocesses can use them as a deployed function would use AWS.
@@ -13,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
+from tests.fakes.openai_compatible import FakeChatCompletions
 
 PARAMETER_NAME = "/bench/model-inventory"
+OPENAI_KEY = "sk-bench"
 
 
 class FakeSsm:
@@ -64,7 +67,8 @@ def main() -> None:
     inventory = sys.argv[1]
     bedrock = FakeBedrockRuntime().start()
     ssm = FakeSsm(inventory).start()
-    print(json.dumps({"bedrock": bedrock.url, "ssm": ssm.url}), flush=True)
+    openai = FakeChatCompletions(OPENAI_KEY).__enter__()
+    print(json.dumps({"bedrock": bedrock.url, "ssm": ssm.url, "openai": openai.url}), flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin
 
 

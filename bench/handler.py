@@ -6,7 +6,9 @@
 Cold start: fresh processes, alternating, each in a Lambda-like environment (LAMBDA_TASK_ROOT,
 a trace header, tracing on, the inventory read from SSM). Ours imports the handler and serves
 the first chat request (SSM GetParameter, then Bedrock Converse, both on local fakes); the
-baseline imports boto3 and the Powertools event handler. Target ratio: at most 1.3.
+baseline imports boto3 and the Powertools event handler. Target ratio: at most 1.3. A third-party
+first request (keys from a file, LangChain's ChatOpenAI on an OpenAI-compatible fake) shows what
+importing the provider layer adds; Bedrock requests never pay it.
 
 Overhead: in one warm process, the same chat request through ``lambda_handler`` (Function URL
 event in, response out) and as a direct boto3 ``converse`` call to the same fake, alternating.
@@ -27,11 +29,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.fakes import PARAMETER_NAME  # noqa: E402
+from bench.fakes import OPENAI_KEY, PARAMETER_NAME  # noqa: E402
 
 MODEL_ID = "us.anthropic.claude-3-haiku-20240307-v1:0"
 CLAUDE = {"id": "claude", "provider": "bedrock", "model": MODEL_ID, "region": "us-east-1"}
-INVENTORY = json.dumps({"version": 1, "models": [CLAUDE]})
+GPT = {"id": "gpt", "provider": "openai", "model": "gpt-4o-mini"}
+INVENTORY = json.dumps({"version": 1, "models": [CLAUDE, GPT], "third_party_providers": ["openai"]})
 REQUEST = {
     "model": "claude",
     "messages": [
@@ -96,7 +99,10 @@ def lambda_env(urls: dict[str, str], tmp: str) -> dict[str, str]:
         POWERTOOLS_METRICS_NAMESPACE="LlmInferenceApi",
         AWS_ENDPOINT_URL_BEDROCK_RUNTIME=urls["bedrock"],
         AWS_ENDPOINT_URL_SSM=urls["ssm"],
+        KEYS_FILE=os.path.join(tmp, "api-keys.json"),
     )
+    with open(env["KEYS_FILE"], "w") as f:
+        json.dump({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": urls["openai"] + "/v1"}, f)
     return env
 
 
@@ -114,6 +120,9 @@ def cold_start(urls: dict[str, str], runs: int, tmp: str) -> None:
         "baseline_call": BASELINE_CALL.format(model=MODEL_ID),
         "chat": OURS.format(method="POST", path="/v1/chat/completions", request=repr(REQUEST)),
         "health": OURS.format(method="GET", path="/health", request=None),
+        "third_party": OURS.format(
+            method="POST", path="/v1/chat/completions", request=repr({**REQUEST, "model": "gpt"})
+        ),
     }
     # Warm the OS file cache (and .pyc files) for each before measuring.
     for code in variants.values():
@@ -129,8 +138,11 @@ def cold_start(urls: dict[str, str], runs: int, tmp: str) -> None:
     print(f"  B  import handler + first chat request (SSM + Bedrock): {med['chat'] * 1000:7.1f} ms")
     print(f"  C  import handler + first GET /health:                  {med['health'] * 1000:7.1f} ms")
     print(f"  D  A + create a bedrock-runtime client + one converse:  {med['baseline_call'] * 1000:7.1f} ms")
+    print(f"  E  import handler + first third-party (OpenAI) request: {med['third_party'] * 1000:7.1f} ms")
     print(f"  ratio B/A: {med['chat'] / base:.2f} (target <= 1.3)")
     print(f"  ratio C/A: {med['health'] / base:.2f}   ratio B/D: {med['chat'] / med['baseline_call']:.2f}")
+    layer_ms = (med["third_party"] - med["chat"]) * 1000
+    print(f"  provider layer import on the first third-party request: E - B = {layer_ms:.0f} ms")
 
 
 def _percentile(values: list[float], q: float) -> float:

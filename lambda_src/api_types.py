@@ -343,6 +343,11 @@ class ChatCompletionRequest(BaseModel):
     frequency_penalty: Penalty | None = None
     seed: int | None = None
     user: Annotated[str, StringConstraints(max_length=256)] | None = None
+    # Extensions (the OpenAI SDKs send them with ``extra_body``): runtime overrides, for admin
+    # principals in a dev stage only. Kept as plain objects here and validated by
+    # lambda_src.overrides once the caller is authorized, so a refused caller learns nothing more.
+    custom_model: dict[str, Any] | None = None
+    model_overrides: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ChatCompletionRequest:

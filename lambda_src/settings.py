@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,10 +23,19 @@ LOG_PROMPTS = "LOG_PROMPTS"
 # A local inventory JSON used instead of the SSM parameter (``scripts/serve`` writes one).
 INVENTORY_FILE = "INVENTORY_FILE"
 UPSTREAM_TIMEOUT_SECONDS = "UPSTREAM_TIMEOUT_SECONDS"
+# A local JSON file of API keys used instead of the keys secret (``scripts/serve --keys-file``).
+KEYS_FILE = "KEYS_FILE"
+# botocore's attempts per call; the third-party SDKs get the same number of attempts.
+AWS_MAX_ATTEMPTS = "AWS_MAX_ATTEMPTS"
+# Set by the stack in dev stages only: who may send runtime overrides, and the roles they may name.
+ADMIN_PRINCIPALS = "ADMIN_PRINCIPALS"
+OVERRIDE_ROLE_ARNS = "OVERRIDE_ROLE_ARNS"
 
 DEFAULT_INVENTORY_MAX_AGE_SECONDS = 300
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 60.0
 MAX_UPSTREAM_TIMEOUT_SECONDS = 900.0
+DEFAULT_MAX_ATTEMPTS = 3
+_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]{1,1024}$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,11 @@ class Settings:
     inventory_file: str | None = None
     # Read timeout of one upstream attempt (botocore retries within AWS_MAX_ATTEMPTS).
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    keys_file: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    # Only read in a dev stage; elsewhere runtime overrides are refused whatever these hold.
+    admin_principals: tuple[str, ...] = ()
+    override_role_arns: tuple[str, ...] = ()
 
     @property
     def is_dev(self) -> bool:
@@ -61,6 +76,10 @@ class Settings:
             log_prompts=_flag(LOG_PROMPTS, env.get(LOG_PROMPTS)),
             inventory_file=inventory_file,
             upstream_timeout_seconds=_timeout(env.get(UPSTREAM_TIMEOUT_SECONDS)),
+            keys_file=env.get(KEYS_FILE, "").strip() or None,
+            max_attempts=_attempts(env.get(AWS_MAX_ATTEMPTS)),
+            admin_principals=_arns(ADMIN_PRINCIPALS, env.get(ADMIN_PRINCIPALS)),
+            override_role_arns=_arns(OVERRIDE_ROLE_ARNS, env.get(OVERRIDE_ROLE_ARNS)),
         )
 
 
@@ -102,6 +121,30 @@ def _timeout(raw: str | None) -> float:
             f"above 0 and at most {MAX_UPSTREAM_TIMEOUT_SECONDS:g}"
         )
     return value
+
+
+def _attempts(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_ATTEMPTS
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(
+            f"the function is misconfigured: {AWS_MAX_ATTEMPTS} must be a whole number of at least 1"
+        )
+    return value
+
+
+def _arns(variable: str, raw: str | None) -> tuple[str, ...]:
+    """A comma-separated list of IAM/STS ARNs; the names of bad entries are not echoed."""
+    values = tuple(dict.fromkeys(v.strip() for v in (raw or "").split(",") if v.strip()))
+    if not all(_ARN.match(v) for v in values):
+        raise ConfigurationError(
+            f"the function is misconfigured: {variable} must be a comma-separated list of IAM ARNs"
+        )
+    return values
 
 
 @functools.cache

@@ -1,5 +1,8 @@
 """Provider adapters, one module per provider family, found through a registry keyed by provider.
 
+Third-party providers share one adapter (:mod:`lambda_src.adapters.third_party`), which
+imports LangChain only when it is called.
+
 Adding a provider is one entry here and one module; nothing else chooses by provider.
 """
 
@@ -10,6 +13,7 @@ from collections.abc import Callable
 from lambda_src.adapters.base import ChatModel, EmbeddingModel
 from lambda_src.adapters.bedrock import BedrockModel
 from lambda_src.adapters.sagemaker import SageMakerModel
+from lambda_src.adapters.third_party import THIRD_PARTY, ThirdPartyModel
 from lambda_src.aws_clients import AwsClients
 from lambda_src.exceptions import InvalidRequestError, ProviderNotSupportedError
 from lambda_src.inventory import ModelSpec
@@ -17,6 +21,8 @@ from lambda_src.inventory import ModelSpec
 CHAT_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], ChatModel]] = {
     "bedrock": BedrockModel,
     "sagemaker": SageMakerModel,
+    # LangChain is imported only when one of these is called (see adapters.third_party).
+    **dict.fromkeys(THIRD_PARTY, ThirdPartyModel),
 }
 EMBEDDING_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], EmbeddingModel]] = {
     "bedrock": BedrockModel,

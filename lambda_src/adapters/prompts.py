@@ -3,6 +3,14 @@
 A custom ``prompt_template`` may use three placeholders, substituted literally (never evaluated):
 ``{system}`` (the system messages), ``{history}`` (earlier turns, one ``User: ...`` or
 ``Assistant: ...`` line each) and ``{prompt}`` (the last user message).
+
+Templates are a sandbox by construction: rendering is one regular-expression substitution of
+those three names, so a template can reach no Python object, attribute, file or network, and
+any other text (``{{ x.__class__ }}``, ``{0.__globals__}``, ``{% import os %}``) is copied as it
+is. The rendered prompt is bounded (:data:`MAX_RENDERED_CHARS`), checked before it is built.
+Templates sent in requests are also checked up front (:func:`check_template`): what looks like
+the syntax of another template engine is refused, so a mistaken template fails loudly instead
+of reaching the model as literal text.
 """
 
 from __future__ import annotations
@@ -16,6 +24,30 @@ from lambda_src.exceptions import InvalidRequestError
 from lambda_src.inventory import ModelSpec
 
 _PLACEHOLDER = re.compile(r"\{(system|history|prompt)\}")
+PLACEHOLDERS = ("system", "history", "prompt")
+# A prompt far beyond any model's context window is a mistake (or a template repeating
+# {history} to blow up memory); refused before it is built.
+MAX_RENDERED_CHARS = 1_000_000
+# Other engines' syntax: Jinja/Mustache blocks, and str.format fields ({name}, {0.attr}, {x[0]}).
+_FOREIGN = re.compile(r"\{\{|\{%|\{#|\$\{|\{\s*[A-Za-z0-9_]+(?:[.\[!:][^{}\s\"']*)?\s*\}")
+
+
+class TemplateError(ValueError):
+    """A template that uses syntax this renderer does not have."""
+
+
+def check_template(template: str) -> None:
+    """Refuse anything that looks like template code other than the three placeholders."""
+    for m in _FOREIGN.finditer(template):
+        token = m.group(0)
+        if _PLACEHOLDER.fullmatch(token):
+            continue
+        shown = token if len(token) <= 40 and token.isprintable() else token[:37] + "..."
+        raise TemplateError(
+            f"unsupported template syntax {shown!r} at position {m.start()}: the only placeholders are "
+            + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            + "; nothing is evaluated"
+        )
 
 
 @dataclass(frozen=True)
@@ -161,10 +193,19 @@ FORMATS: dict[str, PromptFormat] = {
 }
 
 
-def render_template(template: str, c: Conversation) -> str:
+def render_template(template: str, c: Conversation, max_chars: int = MAX_RENDERED_CHARS) -> str:
     history = "".join(f"{'User' if t.role == 'user' else 'Assistant'}: {t.text}\n" for t in c.turns[:-1])
-    # One pass: a placeholder inside a substituted value stays as it is.
     values = {"system": c.system, "history": history, "prompt": c.turns[-1].text}
+    # The size is known before anything is built: a template cannot make the function run out of memory.
+    found = _PLACEHOLDER.findall(template)
+    size = len(template) - sum(len(name) + 2 for name in found) + sum(len(values[name]) for name in found)
+    if size > max_chars:
+        raise InvalidRequestError(
+            f"the prompt template renders {size} characters for this conversation, above the limit of "
+            f"{max_chars}",
+            param="messages",
+        )
+    # One pass: a placeholder inside a substituted value stays as it is.
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 

@@ -1,5 +1,8 @@
 """``POST /v1/chat/completions``: any chat model of the inventory, in OpenAI's format.
 
+Runtime overrides (``custom_model``, ``model_overrides``) are resolved by
+:mod:`lambda_src.overrides`, for admin callers in a dev stage only.
+
 ``stream: true`` answers with a complete ``text/event-stream`` body (chunks, then ``[DONE]``):
 Lambda's Python runtime cannot stream a response through a Function URL, so the model is
 called once and its answer is sent as the chunks OpenAI would have streamed.
@@ -18,7 +21,8 @@ from lambda_src.api_types import ChatCompletionRequest, text_of
 from lambda_src.aws_clients import get_clients
 from lambda_src.chat import ChatResult, completion_body, new_completion_id, stream_body
 from lambda_src.inventory import ModelSpec
-from lambda_src.model_lookup import find_model
+from lambda_src.overrides import chat_spec, which
+from lambda_src.principals import caller_arn
 from lambda_src.request_body import parse_body
 from lambda_src.settings import get_settings
 from lambda_src.telemetry import UpstreamCall, logger, upstream_call
@@ -32,7 +36,8 @@ EVENT_STREAM = "text/event-stream"
 def chat_completions() -> Response[str]:
     request = parse_body(router.current_event, ChatCompletionRequest)
     settings = get_settings()
-    spec = find_model(request.model, "chat", settings)
+    # Overrides are authorized here, before any key, role or model is touched.
+    spec = chat_spec(request, settings, caller_arn(router.current_event.raw_event))
     model = chat_model(spec, get_clients(settings.upstream_timeout_seconds))
     with upstream_call(spec, "chat") as call:
         result = model.chat(request)
@@ -60,6 +65,9 @@ def _log(
         "completion_tokens": result.usage.completion_tokens,
         "latency_ms": round(call.latency_ms, 1),
     }
+    override = which(request)
+    if override:
+        extra["override"] = override
     if log_prompts:
         extra["messages"] = [{"role": m.role, "content": text_of(m.content)} for m in request.messages]
         extra["completion"] = result.content

@@ -1,4 +1,5 @@
-"""One ``scripts/serve`` process per test session, in front of the wire fakes, for the OpenAI SDK."""
+"""``scripts/serve`` processes in front of the wire fakes, for the OpenAI SDK: one as an admin of a
+dev deployment (the whole session), and one as a non-admin caller (started when a test needs it)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,30 @@ import queue
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
+from tests.fakes.control_plane import FakeSts
+from tests.fakes.openai_compatible import FakeChatCompletions
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 from tests.support import REPO_ROOT
 
+ADMIN_ROLE = "arn:aws:iam::111122223333:role/platform/PlatformAdmin"
+ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice"
+NON_ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/app-team/bob"
+EXPERIMENTS_ROLE = "arn:aws:iam::444455556666:role/experiments"
+OPENAI_KEY = "sk-e2e-openai-6b1d"
 CONFIG = {
     "prefix": "e2e",
     "region": "us-east-1",
     "stage": "dev",
+    "admin_principals": [ADMIN_ROLE],
+    "overrides": {"allowed_role_arns": [EXPERIMENTS_ROLE]},
+    "third_party": {"openai": {"models": [{"id": "gpt-mini", "model": "gpt-4o-mini"}]}},
     "bedrock": {
         "models": [
             {"id": "claude", "model_id": "us.anthropic.claude-3-haiku-20240307-v1:0"},
@@ -49,11 +62,30 @@ STARTUP_SECONDS = 60
 
 
 @dataclass(frozen=True)
+class Fakes:
+    bedrock: FakeBedrockRuntime
+    sagemaker: FakeSageMakerRuntime
+    openai: FakeChatCompletions
+    sts: FakeSts
+    env: dict[str, str]
+    config: Path
+    keys: Path
+
+    def reset(self) -> None:
+        self.bedrock.reset()
+        self.sagemaker.reset()
+        self.openai.reset()
+        self.sts.calls.clear()
+
+
+@dataclass(frozen=True)
 class Served:
     base_url: str
     bedrock: FakeBedrockRuntime
     sagemaker: FakeSageMakerRuntime
     process: subprocess.Popen[str]
+    openai: FakeChatCompletions
+    sts: FakeSts
 
 
 def _lines(stream: object, into: queue.Queue[str]) -> None:
@@ -62,14 +94,22 @@ def _lines(stream: object, into: queue.Queue[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    config = tmp_path_factory.mktemp("e2e") / "config.json"
+def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    config, keys = tmp / "config.json", tmp / "api-keys.json"
     config.write_text(json.dumps(CONFIG))
-    with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker:
+    with (
+        FakeBedrockRuntime() as bedrock,
+        FakeSageMakerRuntime() as sagemaker,
+        FakeChatCompletions(OPENAI_KEY) as openai,
+        FakeSts() as sts,
+    ):
+        sts.trust[EXPERIMENTS_ROLE] = None
+        keys.write_text(json.dumps({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": f"{openai.url}/v1"}))
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "POWERTOOLS_")) and k != "INVENTORY_FILE"
+            if not k.startswith(("AWS_", "POWERTOOLS_", "KEYS_")) and k != "INVENTORY_FILE"
         }
         env.update(
             AWS_ACCESS_KEY_ID="AKIDE2EFAKE",
@@ -79,25 +119,55 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             AWS_EC2_METADATA_DISABLED="true",
             AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock.url,
             AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=sagemaker.url,
+            AWS_ENDPOINT_URL_STS=sts.url,
         )
-        process = subprocess.Popen(
-            [str(REPO_ROOT / "scripts" / "serve"), "--config", str(config), "--port", "0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()
+        yield Fakes(bedrock, sagemaker, openai, sts, env, config, keys)
+
+
+@contextmanager
+def _serve(fakes: Fakes, caller: str) -> Iterator[Served]:
+    process = subprocess.Popen(
+        [
+            str(REPO_ROOT / "scripts" / "serve"),
+            "--config",
+            str(fakes.config),
+            "--port",
+            "0",
+            "--keys-file",
+            str(fakes.keys),
+            "--caller-arn",
+            caller,
+        ],
+        env=fakes.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()
+    try:
+        base_url = _wait_for_url(process, lines)
+        yield Served(base_url, fakes.bedrock, fakes.sagemaker, process, fakes.openai, fakes.sts)
+    finally:
+        process.terminate()
         try:
-            base_url = _wait_for_url(process, lines)
-            yield Served(base_url, bedrock, sagemaker, process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def served(fakes: Fakes) -> Iterator[Served]:
+    """The server, called as an admin of this dev deployment."""
+    with _serve(fakes, ADMIN_CALLER) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def served_non_admin(fakes: Fakes) -> Iterator[Served]:
+    """The same deployment, called by a principal that is not an admin."""
+    with _serve(fakes, NON_ADMIN_CALLER) as served:
+        yield served
 
 
 def _wait_for_url(process: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
@@ -115,7 +185,12 @@ def _wait_for_url(process: subprocess.Popen[str], lines: queue.Queue[str]) -> st
 
 
 @pytest.fixture
-def server(served: Served) -> Served:
-    served.bedrock.reset()
-    served.sagemaker.reset()
+def server(served: Served, fakes: Fakes) -> Served:
+    fakes.reset()
     return served
+
+
+@pytest.fixture
+def non_admin_server(served_non_admin: Served, fakes: Fakes) -> Served:
+    fakes.reset()
+    return served_non_admin

@@ -28,7 +28,14 @@ def client(server: Served) -> openai.OpenAI:
 
 
 def test_models_are_listed(client: openai.OpenAI) -> None:
-    assert [m.id for m in client.models.list()] == ["claude", "throttled", "titan-embed", "tgi", "falcon"]
+    assert [m.id for m in client.models.list()] == [
+        "claude",
+        "throttled",
+        "titan-embed",
+        "tgi",
+        "falcon",
+        "gpt-mini",
+    ]
 
 
 def test_plain_chat_on_bedrock(client: openai.OpenAI, server: Served) -> None:

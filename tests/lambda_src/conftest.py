@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import boto3
@@ -11,13 +13,34 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from lambda_src import inventory_loader
+from lambda_src import api_keys, inventory_loader
 from lambda_src.aws_clients import get_clients
 from lambda_src.settings import get_settings
+from tests.fakes.anthropic_messages import FakeAnthropic
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
+from tests.fakes.cohere_chat import FakeCohere
 from tests.fakes.function_url import FakeLambdaContext, make_event
+from tests.fakes.openai_compatible import FakeAzureOpenAI, FakeChatCompletions
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
-from tests.lambda_src.support import PARAMETER_NAME, Invoke, ReadLogs, WriteInventory
+from tests.lambda_src.support import (
+    AI21_KEY,
+    ANTHROPIC_KEY,
+    AZURE_DEPLOYMENT_KEYS,
+    COHERE_KEY,
+    MISTRAL_KEY,
+    OPENAI_KEY,
+    PARAMETER_NAME,
+    Invoke,
+    Providers,
+    PutKeys,
+    ReadLogs,
+    WriteInventory,
+)
+
+# Powertools reads the service name when lambda_src.telemetry is imported, which test modules
+# may do while they are collected, before any fixture runs.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "llm-inference")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "LlmInference")
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +77,12 @@ def _clear_caches() -> None:
     inventory_loader.ssm_provider.cache_clear()
     parameters.clear_caches()
     inventory_loader._read_file.cache_clear()
+    api_keys.secrets_provider.cache_clear()
+    api_keys._read_file.cache_clear()
+    # Only if a test loaded it: importing it here would load LangChain into every test.
+    langchain_chat = sys.modules.get("lambda_src.adapters.langchain_chat")
+    if langchain_chat is not None:
+        langchain_chat.chat_model_for.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +120,9 @@ def write_inventory(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> WriteInve
     """Serve an inventory from a local file (INVENTORY_FILE), as scripts/serve does."""
     path = tmp_path / "inventory.json"
 
-    def write(models: list[dict[str, Any]]) -> None:
-        path.write_text(json.dumps({"version": 1, "models": models}))
+    def write(models: list[dict[str, Any]], third_party_providers: Sequence[str] = ()) -> None:
+        document = {"version": 1, "models": models, "third_party_providers": list(third_party_providers)}
+        path.write_text(json.dumps(document))
         monkeypatch.setenv("INVENTORY_FILE", str(path))
         monkeypatch.delenv("INVENTORY_PARAMETER_NAME", raising=False)
         get_settings.cache_clear()
@@ -149,3 +179,65 @@ def read_logs() -> Iterator[ReadLogs]:
         yield lambda: [json.loads(line) for line in collector.lines]
     finally:
         target.removeHandler(collector)
+
+
+# --- third-party providers ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _provider_servers() -> Iterator[Providers]:
+    with (
+        FakeChatCompletions(OPENAI_KEY) as openai,
+        FakeChatCompletions(AI21_KEY, prefix="/studio/v1") as ai21,
+        FakeChatCompletions(MISTRAL_KEY) as mistral,
+        FakeAzureOpenAI(AZURE_DEPLOYMENT_KEYS) as azure,
+        FakeAnthropic(ANTHROPIC_KEY) as anthropic,
+        FakeCohere(COHERE_KEY) as cohere,
+    ):
+        yield Providers(openai, ai21, mistral, azure, anthropic, cohere)
+
+
+@pytest.fixture
+def providers(_provider_servers: Providers) -> Providers:
+    """The provider fakes, emptied (keys in tests.lambda_src.support, URLs in ``keys()``)."""
+    for fake in _provider_servers.all():
+        fake.reset()
+    return _provider_servers
+
+
+@pytest.fixture
+def keys_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[PutKeys]:
+    """A keys secret in moto's Secrets Manager named by KEYS_SECRET_ARN; ``put(value)`` replaces
+    its value (a dict is stored as JSON, a str as it is; "" as an empty binary value, since
+    Secrets Manager refuses an empty string). The function's cache is left alone."""
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = client.create_secret(Name="llm/api-keys", SecretString="{}")["ARN"]
+        monkeypatch.setenv("KEYS_SECRET_ARN", arn)
+        get_settings.cache_clear()
+
+        def put(value: str | dict[str, Any]) -> str:
+            text = value if isinstance(value, str) else json.dumps(value)
+            if text:
+                client.put_secret_value(SecretId=arn, SecretString=text)
+            else:
+                client.put_secret_value(SecretId=arn, SecretBinary=b" ")
+            return arn
+
+        yield put
+
+
+@pytest.fixture
+def keys_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> PutKeys:
+    """Keys from a local file (KEYS_FILE, as ``scripts/serve --keys-file``): the same parsing as
+    the secret without Secrets Manager, for tests about providers rather than the secret."""
+    path = tmp_path / "api-keys.json"
+    monkeypatch.setenv("KEYS_FILE", str(path))
+    get_settings.cache_clear()
+
+    def put(value: str | dict[str, Any]) -> str:
+        path.write_text(value if isinstance(value, str) else json.dumps(value))
+        api_keys._read_file.cache_clear()
+        return str(path)
+
+    return put

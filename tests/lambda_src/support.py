@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 PARAMETER_NAME = "/llm-inference/test/inventory"
@@ -11,8 +12,8 @@ PARAMETER_NAME = "/llm-inference/test/inventory"
 Invoke = Callable[..., dict[str, Any]]
 # read_logs() -> the log lines emitted so far, parsed from powertools' JSON
 ReadLogs = Callable[[], list[dict[str, Any]]]
-# write_inventory(models) -> serve these ModelSpec dicts from an inventory file
-WriteInventory = Callable[[list[dict[str, Any]]], None]
+# write_inventory(models, third_party_providers=()) -> serve these ModelSpec dicts from an inventory file
+WriteInventory = Callable[..., None]
 
 # A deployment's models as the handler tests serve them (through INVENTORY_FILE).
 CLAUDE = "us.anthropic.claude-3-haiku-20240307-v1:0"
@@ -73,3 +74,71 @@ MODELS: list[dict[str, Any]] = [
     },
     {"id": "gpt-4o", "provider": "openai", "model": "gpt-4o"},
 ]
+
+
+# --- third-party providers (tests.fakes, keys from the keys secret) -----------------------------
+
+# put_keys(value) -> store ``value`` (dict as JSON, str as is) in the keys secret; returns its ARN
+PutKeys = Callable[[str | dict[str, Any]], str]
+
+OPENAI_KEY = "sk-test-openai-0f3c9a"
+AI21_KEY = "ai21-test-7d2b11"
+MISTRAL_KEY = "mistral-test-51aa09"
+ANTHROPIC_KEY = "sk-ant-test-93be2c"
+COHERE_KEY = "cohere-test-c41d77"
+# Two Azure OpenAI deployments, each on its own key (one fake resource serves both).
+AZURE_DEPLOYMENT_KEYS = {"gpt4o-deployment": "azure-key-one-1111", "mini-deployment": "azure-key-two-2222"}
+THIRD_PARTY_PROVIDERS = ("openai", "azure_openai", "cohere", "ai21", "anthropic", "mistral")
+THIRD_PARTY_MODELS: list[dict[str, Any]] = [
+    {"id": "gpt-4o", "provider": "openai", "model": "gpt-4o"},
+    {"id": "jamba", "provider": "ai21", "model": "jamba-large"},
+    {"id": "mistral-large", "provider": "mistral", "model": "mistral-large-latest"},
+    {
+        "id": "claude-direct",
+        "provider": "anthropic",
+        "model": "claude-lab-1",
+        "limits": {"max_tokens": 1000},
+    },
+    {"id": "command-r", "provider": "cohere", "model": "command-r-plus"},
+]
+
+
+@dataclass(frozen=True)
+class Providers:
+    openai: Any
+    ai21: Any
+    mistral: Any
+    azure: Any
+    anthropic: Any
+    cohere: Any
+
+    def all(self) -> tuple[Any, ...]:
+        return (self.openai, self.ai21, self.mistral, self.azure, self.anthropic, self.cohere)
+
+    def keys(self) -> dict[str, str]:
+        """A keys secret for every provider, base URLs pointing at the fakes."""
+        keys = {
+            "OPENAI_API_KEY": OPENAI_KEY,
+            "OPENAI_BASE_URL": f"{self.openai.url}/v1",
+            "AI21_API_KEY": AI21_KEY,
+            "AI21_BASE_URL": f"{self.ai21.url}/studio/v1",
+            "MISTRAL_API_KEY": MISTRAL_KEY,
+            "MISTRAL_BASE_URL": f"{self.mistral.url}/v1",
+            "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+            "ANTHROPIC_BASE_URL": self.anthropic.url,
+            "COHERE_API_KEY": COHERE_KEY,
+            "COHERE_BASE_URL": self.cohere.url,
+            "AZURE_OPENAI_MODELS": "Model1, Model2",
+        }
+        for name, deployment, version in (
+            ("Model1", "gpt4o-deployment", "2024-06-01"),
+            ("Model2", "mini-deployment", "2024-10-21"),
+        ):
+            keys |= {
+                f"AZURE_OPENAI_API_TYPE__{name}": "azure",
+                f"AZURE_OPENAI_API_VERSION__{name}": version,
+                f"AZURE_OPENAI_API_BASE__{name}": self.azure.url + "/",
+                f"AZURE_OPENAI_API_KEY__{name}": AZURE_DEPLOYMENT_KEYS[deployment],
+                f"AZURE_OPENAI_API_DEPLOYMENT_NAME__{name}": deployment,
+            }
+        return keys

@@ -147,3 +147,40 @@ def test_an_inventory_file_replaces_the_parameter() -> None:
     settings = Settings.from_env({"INVENTORY_FILE": "/tmp/inventory.json"})
 
     assert (settings.inventory_parameter_name, settings.inventory_file) == ("", "/tmp/inventory.json")
+
+
+def test_override_settings_and_keys_file() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "ADMIN_PRINCIPALS": " arn:aws:iam::111122223333:role/Admin ,, arn:aws:iam::111122223333:user/bob",
+            "OVERRIDE_ROLE_ARNS": "arn:aws:iam::444455556666:role/experiments",
+            "KEYS_FILE": "/tmp/keys.json",
+            "AWS_MAX_ATTEMPTS": "5",
+        }
+    )
+
+    assert settings.admin_principals == (
+        "arn:aws:iam::111122223333:role/Admin",
+        "arn:aws:iam::111122223333:user/bob",
+    )
+    assert settings.override_role_arns == ("arn:aws:iam::444455556666:role/experiments",)
+    assert (settings.keys_file, settings.max_attempts) == ("/tmp/keys.json", 5)
+    defaults = Settings.from_env(BASE)
+    assert (defaults.admin_principals, defaults.override_role_arns, defaults.max_attempts) == ((), (), 3)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ADMIN_PRINCIPALS", "alice"),
+        ("OVERRIDE_ROLE_ARNS", "arn:aws:iam::1234:role/short-account"),
+        ("AWS_MAX_ATTEMPTS", "0"),
+        ("AWS_MAX_ATTEMPTS", "many"),
+    ],
+)
+def test_bad_override_settings_are_configuration_errors(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=variable) as caught:
+        Settings.from_env({**BASE, variable: value})
+
+    assert caught.value.message.startswith("the function is misconfigured")

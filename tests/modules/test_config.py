@@ -97,7 +97,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         _with(prefix="a" * 60),
         ["prefix: ", "too long", "Lambda function name", "limit of 64", "at most 50 characters"],
     ),
-    ("prefix charset", _with(prefix="My_Prefix"), ["prefix: 'My_Prefix' is not a valid prefix", "lower-case"]),
+    (
+        "prefix charset",
+        _with(prefix="My_Prefix"),
+        ["prefix: 'My_Prefix' is not a valid prefix", "lower-case"],
+    ),
     ("prefix trailing hyphen", _with(prefix="llm-"), ["prefix: 'llm-' is not a valid prefix"]),
     (
         "malformed admin ARN",

@@ -5,7 +5,14 @@ from typing import Any
 
 import pytest
 
-from lambda_src.adapters.prompts import FORMATS, build_prompt, conversation, render_template
+from lambda_src.adapters.prompts import (
+    FORMATS,
+    TemplateError,
+    build_prompt,
+    check_template,
+    conversation,
+    render_template,
+)
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.exceptions import InvalidRequestError
 from lambda_src.inventory import ModelSpec
@@ -115,3 +122,48 @@ def test_template_wins_over_format_and_format_over_default() -> None:
 def test_what_a_text_prompt_cannot_carry_is_a_400(messages: list[dict[str, Any]], match: str) -> None:
     with pytest.raises(InvalidRequestError, match=match):
         conversation(_request(messages), SPEC)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{0.__globals__}",
+        "{{ config }}",
+        "{% import os %}",
+        "{config}",
+        "{ prompt }",
+        "{prompt!r}",
+        "{prompt:>10}",
+        "{#comment}",
+    ],
+)
+def test_check_template_refuses_other_engines_syntax(template: str) -> None:
+    with pytest.raises(TemplateError, match="the only placeholders are"):
+        check_template("ok {prompt} " + template)
+
+
+@pytest.mark.parametrize(
+    "template",
+    ['{"inputs": "{prompt}", "parameters": {}}', "{system}\n\n{history}User: {prompt}", "{}", "a } b {"],
+)
+def test_check_template_accepts_placeholders_and_json_braces(template: str) -> None:
+    check_template(template)
+
+
+def test_foreign_syntax_in_a_stored_template_renders_inert() -> None:
+    request = _request([{"role": "user", "content": "x"}])
+
+    rendered = render_template(
+        "{{ ''.__class__ }} {0.__globals__} {% import os %} {prompt}", conversation(request, SPEC)
+    )
+
+    assert rendered == "{{ ''.__class__ }} {0.__globals__} {% import os %} x"
+
+
+def test_the_rendered_size_is_bounded_before_rendering() -> None:
+    request = _request([{"role": "user", "content": "x" * 100}])
+
+    with pytest.raises(InvalidRequestError, match="renders 10100 characters"):
+        render_template("{prompt}" * 101, conversation(request, SPEC), max_chars=10_000)
+    assert len(render_template("{prompt}" * 100, conversation(request, SPEC), max_chars=10_000)) == 10_000

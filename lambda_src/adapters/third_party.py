@@ -1,0 +1,141 @@
+"""Third-party providers (OpenAI, Azure OpenAI, Cohere, AI21, Anthropic, Mistral) through LangChain.
+
+This module decides *where* and *with which key* a model is called (:func:`resolve_connection`,
+pure) and makes the call through :mod:`lambda_src.adapters.langchain_chat`, which is imported
+only here, inside :meth:`ThirdPartyModel.chat`: LangChain lives in the provider layer, which
+only deployments with third-party providers have, and Bedrock and SageMaker requests never pay
+for importing it.
+
+Keys come from the API-keys secret; each provider takes an optional base URL from it too (a
+proxy, a regional endpoint, or a local fake in tests):
+
+===============  ===================  ====================  =====================================
+provider         key                  base URL key          default base URL
+===============  ===================  ====================  =====================================
+openai           OPENAI_API_KEY       OPENAI_BASE_URL       https://api.openai.com/v1
+ai21             AI21_API_KEY         AI21_BASE_URL         https://api.ai21.com/studio/v1
+anthropic        ANTHROPIC_API_KEY    ANTHROPIC_BASE_URL    https://api.anthropic.com
+cohere           COHERE_API_KEY       COHERE_BASE_URL       https://api.cohere.com
+mistral          MISTRAL_API_KEY      MISTRAL_BASE_URL      https://api.mistral.ai/v1
+azure_openai     per model, see :mod:`lambda_src.azure_deployments`
+===============  ===================  ====================  =====================================
+
+AI21's LangChain integration pins langchain-core below 1.0 and cannot be installed beside the
+others, so AI21 is reached with langchain-openai on AI21's OpenAI-compatible chat API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lambda_src.api_keys import ApiKeys, load_keys
+from lambda_src.api_types import ChatCompletionRequest
+from lambda_src.aws_clients import AwsClients
+from lambda_src.azure_deployments import MODELS_KEY, AzureDeployment, parse_deployments
+from lambda_src.chat import ChatResult
+from lambda_src.exceptions import ConfigurationError, ModelNotFoundError, ProviderNotSupportedError
+from lambda_src.inventory import ModelSpec
+from lambda_src.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+THIRD_PARTY = ("openai", "azure_openai", "cohere", "ai21", "anthropic", "mistral")
+
+
+@dataclass(frozen=True)
+class ProviderKeys:
+    label: str
+    api_key: str
+    base_url_key: str
+    default_base_url: str
+
+
+PROVIDER_KEYS: dict[str, ProviderKeys] = {
+    "openai": ProviderKeys("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    "ai21": ProviderKeys("AI21", "AI21_API_KEY", "AI21_BASE_URL", "https://api.ai21.com/studio/v1"),
+    "anthropic": ProviderKeys(
+        "Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"
+    ),
+    "cohere": ProviderKeys("Cohere", "COHERE_API_KEY", "COHERE_BASE_URL", "https://api.cohere.com"),
+    "mistral": ProviderKeys("Mistral", "MISTRAL_API_KEY", "MISTRAL_BASE_URL", "https://api.mistral.ai/v1"),
+}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach one model; hashable, so clients can be reused per connection."""
+
+    provider: str
+    model: str
+    base_url: str
+    api_key: str = field(repr=False)
+    # Azure OpenAI only.
+    api_version: str | None = None
+    deployment: str | None = None
+
+
+def resolve_connection(spec: ModelSpec, keys: ApiKeys) -> Connection:
+    """Where and with which key ``spec`` is called; a :class:`ConfigurationError` naming a
+    missing key (never a value)."""
+    if spec.provider == "azure_openai":
+        return _azure(spec, keys)
+    info = PROVIDER_KEYS.get(spec.provider)
+    if info is None:
+        raise ProviderNotSupportedError(f"model {spec.id!r}: provider {spec.provider!r} is not a third party")
+    api_key = keys.require(info.api_key, f"{info.label} model {spec.id!r}")
+    base_url = keys.get(info.base_url_key) or info.default_base_url
+    return Connection(spec.provider, spec.model, base_url.rstrip("/"), api_key)
+
+
+def _azure(spec: ModelSpec, keys: ApiKeys) -> Connection:
+    found = parse_deployments(keys).get(spec.model)
+    if found is None:
+        where = f"in {keys.source}" if keys.configured else f"({keys.source})"
+        raise ModelNotFoundError(
+            f"Azure OpenAI model {spec.id!r} is not listed in {MODELS_KEY} {where}", param="model"
+        )
+    if not isinstance(found, AzureDeployment):
+        raise ConfigurationError(f"{found.message} in {keys.source}")
+    return Connection(
+        "azure_openai",
+        found.deployment,
+        found.endpoint.rstrip("/"),
+        found.api_key,
+        api_version=found.api_version,
+        deployment=found.deployment,
+    )
+
+
+def _langchain() -> ModuleType:
+    try:
+        from lambda_src.adapters import langchain_chat
+    except ImportError as err:
+        raise ProviderNotSupportedError(
+            "third-party providers need the provider layer (LangChain), which this function does not "
+            "have; enable the provider under third_party in the deployment config and deploy again",
+            reason=f"ImportError: {err.name}",
+        ) from None
+    return langchain_chat
+
+
+class ThirdPartyModel:
+    """One third-party chat model; keys are read (cached) when it is called."""
+
+    def __init__(self, spec: ModelSpec, clients: AwsClients, settings: Settings | None = None) -> None:
+        # ``clients`` is unused: keys are read through their own cached provider.
+        self._spec = spec
+        self._settings = settings
+
+    def chat(self, request: ChatCompletionRequest) -> ChatResult:
+        settings = self._settings or get_settings()
+        connection = resolve_connection(self._spec, load_keys(settings))
+        result: ChatResult = _langchain().chat(
+            connection,
+            self._spec,
+            request,
+            timeout=settings.upstream_timeout_seconds,
+            max_retries=settings.max_attempts - 1,
+        )
+        return result

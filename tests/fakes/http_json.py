@@ -1,0 +1,167 @@
+"""A local JSON-over-HTTP server on 127.0.0.1, the base of the third-party provider fakes.
+
+Subclasses say how a request is authenticated (which header carries the key) and what the
+default answer is. Tests script the next answers, make one permanent, and read back every
+request received (method, path, query, headers, body). A request whose key is wrong gets the
+provider's 401 and is still recorded, so tests see exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 200
+    body: Any = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body).encode()
+
+
+class JsonApiFake:
+    """Start with ``with Fake(...) as fake:``; ``fake.url`` is its base URL (no path)."""
+
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+        self.requests: list[Received] = []
+        self._scripted: deque[Answer] = deque()
+        self._always: Answer | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- control ---------------------------------------------------------------------------------
+
+    def script(self, *answers: Answer) -> None:
+        with self._lock:
+            self._scripted.extend(answers)
+
+    def always(self, answer: Answer) -> None:
+        with self._lock:
+            self._always = answer
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._scripted.clear()
+            self._always = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> Any:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:
+                fake._serve(self)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # --- for subclasses --------------------------------------------------------------------------
+
+    def authorized(self, request: Received) -> bool:
+        raise NotImplementedError
+
+    def unauthorized(self) -> Answer:
+        return Answer(401, {"error": {"message": "invalid api key", "type": "invalid_request_error"}})
+
+    def default_answer(self, request: Received) -> Answer:
+        raise NotImplementedError
+
+    # --- serving ---------------------------------------------------------------------------------
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        split = urlsplit(handler.path)
+        request = Received(
+            method=handler.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query)),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=handler.rfile.read(length) if length else b"",
+        )
+        with self._lock:
+            self.requests.append(request)
+            scripted = self._scripted.popleft() if self._scripted else self._always
+        if not self.authorized(request):
+            answer = self.unauthorized()
+        else:
+            answer = scripted or self.default_answer(request)
+        data = answer.encoded()
+        try:
+            handler.send_response(answer.status)
+            for key, value in {"Content-Type": "application/json", **answer.headers}.items():
+                handler.send_header(key, value)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def last_user_text(messages: list[dict[str, Any]], role: str = "user") -> str:
+    """The text of the last message of ``role`` (string content or text parts)."""
+    for message in reversed(messages):
+        if message.get("role") == role:
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            return " ".join(
+                str(p.get("text", ""))
+                for p in content or ()
+                if isinstance(p, dict) and p.get("type") == "text"
+            )
+    return ""

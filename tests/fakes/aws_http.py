@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackServer
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
@@ -70,7 +71,7 @@ def aws_error(code: str, status: int, message: str, *, namespace: str = "aws", *
     )
 
 
-class FakeAwsServer:
+class FakeAwsServer(LoopbackServer):
     """Start with ``with FakeX() as fake:`` (or start()/stop()); ``fake.url`` is its endpoint."""
 
     def __init__(self) -> None:
@@ -78,8 +79,6 @@ class FakeAwsServer:
         self._scripted: dict[str, deque[Reply]] = {}
         self._always: dict[str, Reply] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- control ---------------------------------------------------------------------------------
 
@@ -102,48 +101,6 @@ class FakeAwsServer:
     def requests_for(self, target: str) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.target == target]
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeAwsServer:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                # Small header and body writes would otherwise wait on delayed ACKs (40 ms each).
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeAwsServer:
-        return self.start()
-
-    def __exit__(self, *_: Any) -> None:
-        self.stop()
 
     # --- serving ---------------------------------------------------------------------------------
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.fakes.loopback import LoopbackServer
 
 _SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
@@ -44,48 +45,12 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Loopback:
+class _Loopback(LoopbackServer):
     """A threaded HTTP server on 127.0.0.1; subclasses implement ``handle``."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> Any:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
 
     def record(self, operation: str, headers: dict[str, str], params: dict[str, Any]) -> Call:
         m = _SCOPE.search(headers.get("authorization", ""))

@@ -9,13 +9,14 @@ provider's 401 and is still recorded, so tests see exactly what was sent.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Answer:
         return json.dumps(self.body).encode()
 
 
-class JsonApiFake:
+class JsonApiFake(LoopbackServer):
     """Start with ``with Fake(...) as fake:``; ``fake.url`` is its base URL (no path)."""
 
     def __init__(self, api_key: str) -> None:
@@ -52,7 +53,6 @@ class JsonApiFake:
         self._scripted: deque[Answer] = deque()
         self._always: Answer | None = None
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # --- control ---------------------------------------------------------------------------------
 
@@ -69,42 +69,6 @@ class JsonApiFake:
             self.requests.clear()
             self._scripted.clear()
             self._always = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> Any:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     # --- for subclasses --------------------------------------------------------------------------
 

@@ -9,15 +9,15 @@ be scripted per path for error cases.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.sigv4_verifier import SignatureMismatch, Verified, verify
 
 
@@ -35,7 +35,7 @@ class Received:
         return json.loads(self.body)
 
 
-class FakeSignedFunctionUrl:
+class FakeSignedFunctionUrl(LoopbackServer):
     def __init__(
         self, secrets: dict[str, str], *, models: tuple[str, ...] = ("claude", "mistral-7b")
     ) -> None:
@@ -44,46 +44,10 @@ class FakeSignedFunctionUrl:
         self.received: list[Received] = []
         self._scripted: dict[str, deque[tuple[int, Any]]] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def script(self, path: str, status: int, body: Any) -> None:
         with self._lock:
             self._scripted.setdefault(path, deque()).append((status, body))
-
-    def __enter__(self) -> FakeSignedFunctionUrl:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)

@@ -14,8 +14,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from lambda_src.adapters.third_party import PROVIDER_KEYS as RUNTIME_KEYS
+from lambda_src.azure_deployments import FIELDS as AZURE_FIELDS
+from lambda_src.azure_deployments import MODELS_KEY as AZURE_MODELS_KEY
+from lambda_src.azure_deployments import key_name as azure_key
 from modules import sagemaker_catalog as catalog
-from modules.config import DeploymentConfig, describe_errors
+from modules.config import DeploymentConfig, ThirdPartySettings, describe_errors
 from modules.sagemaker_config import HASH_SUFFIX_LEN, SAGEMAKER_NAME_MAX
 
 # Used only while validating, for required fields not answered yet; never written.
@@ -24,15 +28,30 @@ _NAME_MAX = 50  # EndpointShortName's own limit
 # JumpStart ids carry their catalog's family; the endpoint name does not need it.
 _JUMPSTART_NAME_PREFIXES = ("meta-textgeneration-", "huggingface-llm-", "huggingface-textgeneration-")
 
-# Where each third-party provider's credentials go in the API-keys secret (names the runtime reads).
-PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "azure-openai": ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_VERSION"),
-    "cohere": ("COHERE_API_KEY",),
-    "ai21": ("AI21_API_KEY",),
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "mistral": ("MISTRAL_API_KEY",),
-}
+# The third_party section's providers, as the schema spells them; one older spelling still accepted.
+PROVIDERS: tuple[str, ...] = tuple(ThirdPartySettings.model_fields)
+_PROVIDER_ALIASES = {"azure-openai": "azure_openai"}
+AZURE = "azure_openai"
+# An Azure model name used only to show the per-model key names of the API-keys secret.
+AZURE_EXAMPLE_MODEL = "Model1"
+
+
+def provider_name(name: str) -> str:
+    """``name`` as the schema spells it (aliases resolved); unknown names are left for the schema."""
+    name = name.strip()
+    return _PROVIDER_ALIASES.get(name, name)
+
+
+def secret_keys(provider: str, azure_model: str = AZURE_EXAMPLE_MODEL) -> tuple[str, ...]:
+    """The keys the runtime reads from the API-keys secret for ``provider`` (Azure: for one model)."""
+    if provider == AZURE:
+        return (AZURE_MODELS_KEY, *(azure_key(f, azure_model) for f in AZURE_FIELDS))
+    return (RUNTIME_KEYS[provider].api_key,)
+
+
+def optional_secret_keys(provider: str) -> tuple[str, ...]:
+    info = RUNTIME_KEYS.get(provider)
+    return (info.base_url_key,) if info else ()
 
 
 class Refused(ValueError):
@@ -78,6 +97,34 @@ def parse_sagemaker_model(spec: str) -> tuple[str, str, str | None]:
     return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
+def parse_model_entry(spec: str) -> str | dict[str, str]:
+    """``MODEL`` or ``PUBLIC_ID=MODEL`` -> one ``third_party.<provider>.models[]`` entry."""
+    spec = spec.strip()
+    public_id, sep, model = spec.partition("=")
+    if not sep:
+        return spec
+    if not public_id.strip() or not model.strip():
+        raise Refused(f"{spec!r}: expected MODEL or PUBLIC_ID=MODEL")
+    public_id, model = public_id.strip(), model.strip()
+    return model if public_id == model else {"id": public_id, "model": model}
+
+
+def parse_model_list(value: str) -> list[str | dict[str, str]]:
+    """Comma-separated ``MODEL`` / ``PUBLIC_ID=MODEL`` entries."""
+    return [parse_model_entry(part) for part in value.split(",") if part.strip()]
+
+
+def parse_third_party(spec: str) -> tuple[str, list[str | dict[str, str]] | None]:
+    """``PROVIDER[:MODEL[,MODEL...]]`` -> (provider as the schema spells it, entries or None)."""
+    provider, sep, models = spec.strip().partition(":")
+    entries = parse_model_list(models) if sep else None
+    if not provider.strip() or (sep and not entries):
+        raise Refused(
+            f"{spec!r}: expected PROVIDER[:MODEL[,MODEL...]] (e.g. openai:gpt-4o-mini,gpt-big=gpt-4.1)"
+        )
+    return provider_name(provider), entries
+
+
 def is_jumpstart(model_id: str) -> bool:
     return model_id in catalog.jumpstart_model_ids()
 
@@ -85,7 +132,6 @@ def is_jumpstart(model_id: str) -> bool:
 class ConfigDraft:
     def __init__(self) -> None:
         self.data: dict[str, Any] = {}
-        self.providers: list[str] = []
 
     # --- validation ------------------------------------------------------------------------------------
 
@@ -202,15 +248,44 @@ class ConfigDraft:
         data.setdefault("admin_principals", []).append(arn)
         self._apply(data)
 
-    def add_providers(self, names: list[str]) -> None:
-        """Third-party providers (all or none): recorded for the closing note, not in the config."""
-        keys = [name.strip().lower().replace("_", "-") for name in names]
-        unknown = [name for name, key in zip(names, keys, strict=True) if key not in PROVIDER_KEYS]
-        if unknown:
-            raise Refused(
-                f"unknown provider {', '.join(map(repr, unknown))}; choose from: {', '.join(PROVIDER_KEYS)}"
-            )
-        self.providers += [key for key in dict.fromkeys(keys) if key not in self.providers]
+    def check_providers(self, names: list[str]) -> list[str]:
+        """The provider names as the schema spells them, without repeats; Refused names the unknown."""
+        providers = list(dict.fromkeys(provider_name(n) for n in names))
+        data = self._copy()
+        section = data.setdefault("third_party", {})
+        for provider in providers:
+            section.setdefault(provider, None)  # "not enabled": valid for every known provider
+        errors = schema_errors(self._with_placeholders(data))
+        if errors:
+            raise Refused("\n".join(errors))
+        return providers
+
+    def add_third_party(self, provider: str, models: list[str | dict[str, str]] | None) -> None:
+        """Enable ``provider`` with ``models`` (added to any it has); azure_openai takes none."""
+        provider = provider_name(provider)
+        data = self._copy()
+        entry = data.setdefault("third_party", {}).setdefault(provider, {})
+        if models is not None:
+            entry.setdefault("models", []).extend(models)
+        errors = schema_errors(self._with_placeholders(data))
+        if errors:
+            if provider == AZURE and models:
+                errors.append(
+                    "azure_openai takes no models: its deployments are listed in the API-keys secret "
+                    f"({AZURE_MODELS_KEY}), each described by {azure_key('<FIELD>', '<Model>')} keys"
+                )
+            raise Refused("\n".join(errors))
+        self.data = data
+
+    def third_party_providers(self) -> list[str]:
+        """The enabled providers, in the schema's order."""
+        section = self.data.get("third_party", {})
+        return [name for name in PROVIDERS if section.get(name) is not None]
+
+    def add_override_role(self, arn: str) -> None:
+        data = self._copy()
+        data.setdefault("overrides", {}).setdefault("allowed_role_arns", []).append(arn)
+        self._apply(data)
 
     # --- result ----------------------------------------------------------------------------------------
 
@@ -219,11 +294,23 @@ class ConfigDraft:
         missing = [k for k in ("prefix", "region") if k not in self.data]
         if missing:
             raise Refused(f"missing: {', '.join(missing)}")
-        order = ("prefix", "region", "stage", "admin_principals", "bedrock", "sagemaker")
+        order = (
+            "prefix",
+            "region",
+            "stage",
+            "admin_principals",
+            "bedrock",
+            "sagemaker",
+            "third_party",
+            "overrides",
+        )
         out = {k: self.data[k] for k in order if k in self.data}
         out.update({k: v for k, v in self.data.items() if k not in out})
         if not out.get("bedrock", {}).get("models"):
             out.pop("bedrock", None)
+        if "third_party" in out:  # the schema's order, whatever the order of the answers
+            section = out["third_party"]
+            out["third_party"] = {name: section[name] for name in PROVIDERS if name in section}
         errors = schema_errors(out)
         if errors:
             raise Refused("\n".join(errors))

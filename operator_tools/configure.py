@@ -26,19 +26,30 @@ from modules import sagemaker_catalog as catalog
 from modules.config import BedrockModel, ConfigError, load_config
 from modules.sagemaker_config import HuggingFaceEndpoint, HuggingFaceToken
 from operator_tools.config_draft import (
-    PROVIDER_KEYS,
+    AZURE,
+    AZURE_EXAMPLE_MODEL,
+    PROVIDERS,
     ConfigDraft,
     Refused,
     check_field,
     check_instance_type,
     is_jumpstart,
+    optional_secret_keys,
     parse_bedrock_model,
+    parse_model_list,
+    parse_third_party,
+    secret_keys,
 )
 from operator_tools.config_draft import parse_sagemaker_model as _parse_sm
 from operator_tools.prompter import InputEnded, Prompter
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_INSTANCE = "ml.g5.2xlarge"
+# The closing note's Azure example: the fixed API type and the endpoint's form (no key values).
+_AZURE_EXAMPLE_VALUES = {
+    "AZURE_OPENAI_API_TYPE": "azure",
+    "AZURE_OPENAI_API_BASE": "https://<resource>.openai.azure.com/",
+}
 
 
 class FlagError(Exception):
@@ -99,8 +110,10 @@ def _parser() -> argparse.ArgumentParser:
         "--third-party",
         action="append",
         default=[],
-        metavar="PROVIDER",
-        help=f"a third-party provider you will use: {', '.join(PROVIDER_KEYS)} (repeatable)",
+        metavar="PROVIDER[:MODEL[,MODEL...]]",
+        help=f"a third-party provider ({', '.join(PROVIDERS)}) and the models to expose through it, "
+        f"each MODEL or PUBLIC_ID=MODEL; {AZURE} takes no models (its deployments are listed in the "
+        "API-keys secret) (repeatable)",
     )
     p.add_argument(
         "--admin-principal",
@@ -108,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ARN",
         help="IAM role or user ARN (repeatable)",
+    )
+    p.add_argument(
+        "--override-role",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="overrides.allowed_role_arns: a role a runtime override may assume (stage dev only; repeatable)",
     )
     p.add_argument("-y", "--yes", action="store_true", help="write without asking for a final confirmation")
     return p
@@ -135,6 +155,7 @@ class Wizard:
         self.sagemaker()
         self.third_party()
         self.admins()
+        self.overrides()
         return self.draft.result()
 
     def basics(self) -> None:
@@ -331,13 +352,45 @@ class Wizard:
         return True
 
     def third_party(self) -> None:
-        for name in self.args.third_party:
-            self.flag("--third-party", name, lambda v: self.draft.add_providers([v]))
-        if self.interactive and not self.args.third_party:
+        d = self.draft
+        unanswered: list[str] = []  # named by a flag without models: asked for in interactive mode
+
+        def from_flag(spec: str) -> None:
+            provider, models = parse_third_party(spec)
+            if models is None and provider != AZURE and self.interactive:
+                unanswered.extend(p for p in d.check_providers([provider]) if p not in unanswered)
+                return
+            try:
+                d.add_third_party(provider, models)
+            except Refused as err:
+                if models is None and provider in PROVIDERS:
+                    hint = f"give the models to expose: --third-party {provider}:MODEL[,MODEL...]"
+                    raise Refused(f"{err}\n{hint}") from None
+                raise
+
+        for spec in self.args.third_party:
+            self.flag("--third-party", spec, from_flag)
+        if not self.interactive:
+            return
+        if not self.args.third_party:
+            self.p.say(f"\nThird-party providers, called with keys from the secret {d.prefix}/api-keys.")
+            answer = self.p.ask(
+                f"Third-party providers you will use, comma-separated ({', '.join(PROVIDERS)}; empty: none)",
+                accept=lambda v: d.check_providers(_split(v)),
+            )
+            for provider in d.check_providers(_split(answer)):
+                if provider == AZURE:
+                    d.add_third_party(provider, None)
+                    self.p.say(f"  {AZURE}: its deployments are listed in the API-keys secret, not here")
+                else:
+                    unanswered.append(provider)
+        for provider in unanswered:
+            if provider in d.third_party_providers():
+                continue
             self.p.ask(
-                f"\nThird-party providers you will use, comma-separated ({', '.join(PROVIDER_KEYS)}; "
-                "empty: none)",
-                accept=lambda v: self.draft.add_providers(_split(v)),
+                f"Models to expose through {provider}, comma-separated (MODEL, or PUBLIC_ID=MODEL "
+                "for another public id)",
+                accept=lambda v, provider=provider: d.add_third_party(provider, parse_model_list(v)),
             )
 
     def admins(self) -> None:
@@ -351,20 +404,53 @@ class Wizard:
             ):
                 pass
 
+    def overrides(self) -> None:
+        for arn in self.args.override_role:
+            self.flag("--override-role", arn, self.draft.add_override_role)
+        if self.interactive and not self.args.override_role and self.draft.data.get("stage") == "dev":
+            self.p.say("\nRuntime overrides: roles an admin's custom model spec may assume (dev stage only).")
+            while self.p.ask(
+                "Override role: IAM role ARN (empty line: done)",
+                accept=_unless_empty(self.draft.add_override_role),
+            ):
+                pass
+
     def providers_note(self) -> str:
-        if not self.draft.providers:
+        """Which keys each enabled provider needs in the API-keys secret; names only, never a value."""
+        providers = self.draft.third_party_providers()
+        if not providers:
             return ""
         secret = f"{self.draft.prefix}/api-keys"
-        names = [k for p in self.draft.providers for k in PROVIDER_KEYS[p]]
-        example = json.dumps({k: "..." for k in names})
-        return (
-            "note: the config has no section for third-party providers yet, so "
-            f"{', '.join(self.draft.providers)} went into no file. Their credentials belong in the secret "
-            f"{secret} (the first apply creates it as {{}}), as one JSON object with the keys "
-            f"{', '.join(names)}:\n"
+        lines = [
+            f"note: the third-party providers read their keys from the secret {secret} (the first apply "
+            "creates it as {}) as one JSON object of key names and string values. Keys per provider:"
+        ]
+        example: dict[str, str] = {}
+        for provider in providers:
+            keys = secret_keys(provider)
+            if provider == AZURE:
+                per_model = secret_keys(AZURE, "<Model>")[1:]
+                lines.append(
+                    f"  {AZURE}: {keys[0]} (your model names, comma-separated) and for each name <Model>:"
+                )
+                lines.append(f"    {', '.join(per_model)}")
+                example[keys[0]] = AZURE_EXAMPLE_MODEL
+                example.update({k: _AZURE_EXAMPLE_VALUES.get(k.split("__")[0], "...") for k in keys[1:]})
+            else:
+                optional = ", ".join(optional_secret_keys(provider))
+                lines.append(
+                    f"  {provider}: {', '.join(keys)}" + (f" (optional: {optional})" if optional else "")
+                )
+                example.update({k: "..." for k in keys})
+        azure = f", with one Azure model named {AZURE_EXAMPLE_MODEL}" if AZURE in providers else ""
+        lines += [
+            f"Write the object to a file, api-keys.json for example (your values for ...{azure}):",
+            *(f"  {line}" for line in json.dumps(example, indent=2).splitlines()),
+            "then put it in (this replaces the whole object: include every key):",
             f"  aws secretsmanager put-secret-value --region {self.draft.region} --secret-id {secret} "
-            f"--secret-string '{example}'"
-        )
+            "--secret-string file://api-keys.json",
+        ]
+        return "\n".join(lines)
 
 
 def _unless_empty(accept: Callable[[str], object]) -> Callable[[str], object]:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from lambda_src.adapters.third_party import PROVIDER_KEYS
+from lambda_src.azure_deployments import FIELDS as AZURE_FIELDS
+from lambda_src.azure_deployments import key_name
 from modules.config import ConfigError, load_config
 from operator_tools import configure
 from operator_tools.config_draft import ConfigDraft
@@ -19,12 +22,23 @@ PROVISIONED = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc123"
 HF_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:hf-token-AbCdEf"
 ADMIN = "arn:aws:iam::111122223333:role/Admin"
 ROLE = "arn:aws:iam::444455556666:role/demo-model-access"
+TESTER = "arn:aws:iam::111122223333:role/ModelTester"
+# Every key the runtime reads for one Azure OpenAI model named Model1 (lambda_src/azure_deployments.py).
+AZURE_KEYS = ["AZURE_OPENAI_MODELS", *(key_name(f, "Model1") for f in AZURE_FIELDS)]
 
 
 def run(argv: list[str], answers: str = "") -> tuple[int, str]:
     out = io.StringIO()
     code = configure.main(argv, stdin=io.StringIO(answers), out=out)
     return code, out.getvalue()
+
+
+def _note_example(out: str) -> dict[str, str]:
+    """The example object of the closing note."""
+    lines = out.splitlines()
+    start = lines.index("  {")
+    end = lines.index("  }", start)
+    return json.loads("\n".join(lines[start : end + 1]))
 
 
 def test_flags_write_a_config_that_loads(
@@ -68,11 +82,17 @@ def test_flags_write_a_config_that_loads(
             "--hf-token-json-key",
             "token",
             "--third-party",
-            "openai",
+            "openai:gpt-4o-mini,gpt-big=gpt-4.1",
             "--third-party",
-            "azure_openai",
+            "azure-openai",  # the older spelling, still accepted
+            "--third-party",
+            "cohere:command-r-plus",
+            "--third-party",
+            "openai:ft:gpt-4o-mini:acme::abc123",  # added to openai's models; the name keeps its colons
             "--admin-principal",
             ADMIN,
+            "--override-role",
+            TESTER,
             "--output",
             str(path),
         ]
@@ -116,13 +136,46 @@ def test_flags_write_a_config_that_loads(
             ],
             "huggingface_token": {"secret_arn": HF_ARN, "json_key": "token"},
         },
+        "third_party": {
+            "openai": {
+                "models": [
+                    "gpt-4o-mini",
+                    {"id": "gpt-big", "model": "gpt-4.1"},
+                    "ft:gpt-4o-mini:acme::abc123",
+                ]
+            },
+            "azure_openai": {},
+            "cohere": {"models": ["command-r-plus"]},
+        },
+        "overrides": {"allowed_role_arns": [TESTER]},
     }
     config = load_config(path)
     assert [m.public_id for m in config.bedrock.models] == [HAIKU, "haiku-35", "tuned"]
-    # Third-party providers have no config section yet: the note says where their keys go.
+    assert config.third_party.enabled == ("openai", "azure_openai", "cohere")
+    assert [(p, m.public_id, m.model) for p, m in config.third_party.models()] == [
+        ("openai", "gpt-4o-mini", "gpt-4o-mini"),
+        ("openai", "gpt-big", "gpt-4.1"),
+        ("openai", "ft:gpt-4o-mini:acme::abc123", "ft:gpt-4o-mini:acme::abc123"),
+        ("cohere", "command-r-plus", "command-r-plus"),
+    ]
+    assert config.overrides.allowed_role_arns == (TESTER,)
+    # The note names the keys the runtime reads for each enabled provider, and no value.
     assert "the secret demo/api-keys" in out
-    assert "OPENAI_API_KEY, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_VERSION" in out
+    assert f"openai: {PROVIDER_KEYS['openai'].api_key}" in out
+    assert f"cohere: {PROVIDER_KEYS['cohere'].api_key}" in out
+    assert "AZURE_OPENAI_API_BASE__<Model>" in out
+    assert all(f'"{key}": ' in out for key in AZURE_KEYS), out
+    assert "AZURE_OPENAI_ENDPOINT" not in out
     assert "put-secret-value --region us-east-1 --secret-id demo/api-keys" in out
+    assert "file://api-keys.json" in out
+    keys = _note_example(out)
+    assert list(keys) == ["OPENAI_API_KEY", *AZURE_KEYS, "COHERE_API_KEY"]
+    # Placeholders only: the names, Azure's fixed API type and the endpoint's form, nothing to copy as a key.
+    assert {k: v for k, v in keys.items() if v != "..."} == {
+        "AZURE_OPENAI_MODELS": "Model1",
+        "AZURE_OPENAI_API_TYPE__Model1": "azure",
+        "AZURE_OPENAI_API_BASE__Model1": "https://<resource>.openai.azure.com/",
+    }
 
 
 @pytest.mark.parametrize(
@@ -133,6 +186,29 @@ def test_flags_write_a_config_that_loads(
         (["--region", "us-mars-1"], {"region": "us-mars-1"}),
         (["--stage", "staging"], {"stage": "staging"}),
         (["--admin-principal", "arn:aws:iam::1:role/x"], {"admin_principals": ["arn:aws:iam::1:role/x"]}),
+        (["--third-party", "bogus:gpt-4o"], {"third_party": {"bogus": {"models": ["gpt-4o"]}}}),
+        (["--third-party", "OpenAI:gpt-4o"], {"third_party": {"OpenAI": {"models": ["gpt-4o"]}}}),
+        (["--third-party", "openai:gpt 4o"], {"third_party": {"openai": {"models": ["gpt 4o"]}}}),
+        (
+            ["--third-party", "mistral:large=mistral-large-latest,large=mistral-medium"],
+            {
+                "third_party": {
+                    "mistral": {
+                        "models": [
+                            {"id": "large", "model": "mistral-large-latest"},
+                            {"id": "large", "model": "mistral-medium"},
+                        ]
+                    }
+                }
+            },
+        ),
+        (["--third-party", "anthropic"], {"third_party": {"anthropic": {}}}),
+        (["--third-party", "azure_openai:gpt-4o"], {"third_party": {"azure_openai": {"models": ["gpt-4o"]}}}),
+        (["--override-role", TESTER], {"overrides": {"allowed_role_arns": [TESTER]}}),
+        (
+            ["--stage", "prod", "--override-role", TESTER],
+            {"stage": "prod", "overrides": {"allowed_role_arns": [TESTER]}},
+        ),
         (
             ["--bedrock-model", "eu.anthropic.claude-3-haiku-20240307-v1:0"],
             {"bedrock": {"models": [{"model_id": "eu.anthropic.claude-3-haiku-20240307-v1:0"}]}},
@@ -209,6 +285,19 @@ def test_flag_syntax_errors_name_the_expected_form(
     code, _ = run(["--non-interactive", "--region", "us-east-1"])
     assert code == 2
     assert "--prefix is required with --non-interactive" in capsys.readouterr().err
+    base = ["--non-interactive", "--prefix", "demo", "--region", "us-east-1"]
+    for spec in ("openai:", ":gpt-4o", "openai:,"):
+        assert run([*base, "--third-party", spec])[0] == 2
+        assert "expected PROVIDER[:MODEL[,MODEL...]]" in capsys.readouterr().err
+    assert run([*base, "--third-party", "openai:=gpt-4o"])[0] == 2
+    assert "expected MODEL or PUBLIC_ID=MODEL" in capsys.readouterr().err
+    # A provider that needs models, named without them: the schema's message, and how to give them.
+    assert run([*base, "--third-party", "anthropic"])[0] == 2
+    err = capsys.readouterr().err
+    assert "  third_party.anthropic.models: required field is missing" in err
+    assert "--third-party anthropic:MODEL[,MODEL...]" in err
+    assert run([*base, "--third-party", "azure_openai:gpt-4o"])[0] == 2
+    assert "azure_openai takes no models" in capsys.readouterr().err
 
 
 def test_an_existing_file_is_kept_without_force(
@@ -257,7 +346,12 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
         HF_ARN,
         "",  # JSON key: default
         "openai, bogus",  # refused as a whole
-        "openai, cohere",
+        "openai, azure-openai, cohere",
+        "gpt 4o",  # refused: not a model name
+        "",  # refused: at least one model
+        "gpt-4o-mini, gpt-big=gpt-4.1",
+        f"{HAIKU}=command-r",  # refused: a Bedrock model has that public id
+        "command-r-plus",
         ADMIN,
         "",
         str(path),
@@ -274,11 +368,22 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
     assert refused[5].startswith(
         "refused: sagemaker.huggingface_token.secret_arn: 'not-an-arn' is not a Secrets Manager"
     )
-    assert (
-        refused[6]
-        == "refused: unknown provider 'bogus'; choose from: openai, azure-openai, cohere, ai21, anthropic, mistral"
+    assert refused[6] == (
+        "refused: third_party.bogus: unknown field; "
+        "allowed fields here: openai, azure_openai, cohere, ai21, anthropic, mistral"
     )
-    assert len(refused) == 7
+    assert refused[7] == (
+        "refused: third_party.openai.models[0].constrained-str: String should match pattern "
+        """'^[\\w.:/@+-]+$' (got "gpt 4o")"""
+    )
+    assert refused[9] == (
+        "refused: third_party.openai.models: Tuple should have at least 1 item after validation, not 0"
+    )
+    assert refused[10] == refused[9]  # the empty answer: a provider needs a model
+    assert refused[11] == (
+        f"refused: third_party.cohere.models[0]: model id {HAIKU!r} is already used by bedrock.models[0]"
+    )
+    assert len(refused) == 12
     assert "not added: a gated model needs its license accepted" in out
     assert json.loads(path.read_text()) == {
         "prefix": "demo",
@@ -303,19 +408,69 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
             ],
             "huggingface_token": {"secret_arn": HF_ARN},
         },
+        "third_party": {
+            "openai": {"models": ["gpt-4o-mini", {"id": "gpt-big", "model": "gpt-4.1"}]},
+            "azure_openai": {},
+            "cohere": {"models": ["command-r-plus"]},
+        },
     }
-    assert "COHERE_API_KEY" in out
+    config = load_config(path)
+    assert [m.public_id for _, m in config.third_party.models()] == [
+        "gpt-4o-mini",
+        "gpt-big",
+        "command-r-plus",
+    ]
+    assert "Override role" not in out  # prod: runtime overrides do not exist
+    assert list(_note_example(out)) == ["OPENAI_API_KEY", *AZURE_KEYS, "COHERE_API_KEY"]
 
 
 def test_flags_answer_their_questions_and_the_rest_are_asked(aws_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "mixed.json"
-    # Asked: stage, the Bedrock region and models (ends at once), SageMaker (none), providers, admins.
+    # Asked: stage, the Bedrock region and models (ends at once), SageMaker (none), providers, admins,
+    # and for a dev stage the override roles.
     code, out = run(
-        ["--prefix", "mixed", "--region", "eu-west-1", "-o", str(path), "--yes"], "dev\n\n\n\n\n\n"
+        ["--prefix", "mixed", "--region", "eu-west-1", "-o", str(path), "--yes"], "dev\n\n\n\n\n\n\n"
     )
     assert code == 0, out
     assert "Prefix for every resource name" not in out
     assert json.loads(path.read_text()) == {"prefix": "mixed", "region": "eu-west-1", "stage": "dev"}
+
+
+def test_dev_stage_asks_for_override_roles(aws_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    # --third-party names a provider without models: in interactive mode its models are asked for.
+    argv = ["--prefix", "dev", "--region", "us-east-1", "--stage", "dev", "--third-party", "anthropic"]
+    answers = [
+        "",  # Bedrock region
+        "",  # no Bedrock models
+        "",  # no SageMaker models
+        "claude-sonnet-4-5, claude haiku",  # refused: one name is not a model name
+        "claude-sonnet-4-5, haiku=claude-haiku-4-5",
+        "",  # no admin principals
+        "arn:aws:iam::1:role/x",  # refused: not a role ARN
+        TESTER,
+        "",
+    ]
+    code, out = run([*argv, "-o", str(path), "--yes"], "\n".join(answers) + "\n")
+    assert code == 0, out
+    assert "Third-party providers you will use" not in out  # the flag answered it
+    refused = [line.strip() for line in out.splitlines() if "refused:" in line]
+    assert refused[0].startswith("refused: third_party.anthropic.models[1].constrained-str:")
+    assert refused[-1] == (
+        "refused: overrides.allowed_role_arns[0]: 'arn:aws:iam::1:role/x' is not an IAM role ARN "
+        "(arn:aws:iam::<12-digit account>:role/<name>)"
+    )
+    assert json.loads(path.read_text()) == {
+        "prefix": "dev",
+        "region": "us-east-1",
+        "stage": "dev",
+        "third_party": {
+            "anthropic": {"models": ["claude-sonnet-4-5", {"id": "haiku", "model": "claude-haiku-4-5"}]}
+        },
+        "overrides": {"allowed_role_arns": [TESTER]},
+    }
+    assert load_config(path).overrides.allowed_role_arns == (TESTER,)
+    assert list(_note_example(out)) == ["ANTHROPIC_API_KEY"]
 
 
 def test_input_that_ends_early_writes_nothing(

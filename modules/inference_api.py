@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 
 from cdktf import AssetType, TerraformAsset, TerraformOutput, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
-from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -28,6 +23,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_version import Secretsmanage
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from modules.iam import allow, service_role
 from modules.lambda_contract import ADVANCED_TIER_MAX, HANDLER, LOG_ACTIONS, STANDARD_TIER_MAX, XRAY_ACTIONS
 from modules.layer import Layer
 from modules.packaging import Package
@@ -87,10 +83,6 @@ def inventory_parameter_tier(inventory_json: str) -> str:
     )
 
 
-def _statement(sid: str, actions: list[str], resources: list[str]) -> DataAwsIamPolicyDocumentStatement:
-    return DataAwsIamPolicyDocumentStatement(sid=sid, effect="Allow", actions=actions, resources=resources)
-
-
 class InferenceApi(Construct):
     """Everything the API needs in one account and region; providers belong to the stack."""
 
@@ -132,43 +124,26 @@ class InferenceApi(Construct):
         )
         self.inventory_parameter.override_logical_id("model_inventory")
 
-        assume = DataAwsIamPolicyDocument(
+        self.role = service_role(
             self,
-            "assume",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["lambda.amazonaws.com"]
-                        )
-                    ],
-                )
-            ],
-        )
-        assume.override_logical_id("lambda_assume_role")
-        self.role = IamRole(
-            self,
-            "role",
+            logical_id="lambda",
+            service="lambda.amazonaws.com",
             name=props.role_name,
             description="Execution role of the inference API function.",
-            assume_role_policy=assume.json,
         )
-        self.role.override_logical_id("lambda")
 
         statements = [
-            _statement(
+            allow(
                 "WriteOwnLogs",
                 list(LOG_ACTIONS),
                 [f"{self.log_group.arn}:*"],
             ),
             # X-Ray has no resource-level permissions: "*" is the only valid resource.
-            _statement("XRay", list(XRAY_ACTIONS), ["*"]),
-            _statement("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
-            _statement("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
+            allow("XRay", list(XRAY_ACTIONS), ["*"]),
+            allow("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
+            allow("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
         ]
-        statements += [_statement(g.sid, list(g.actions), list(g.resources)) for g in props.grants]
+        statements += [allow(g.sid, list(g.actions), list(g.resources)) for g in props.grants]
         access = DataAwsIamPolicyDocument(self, "access", statement=statements)
         access.override_logical_id("lambda")
         policy = IamRolePolicy(self, "policy", name=props.policy_name, role=self.role.id, policy=access.json)

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
+
+from modules.iam import allow, service_role
 
 _IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<repo>[^:@]+)"
@@ -49,53 +48,28 @@ class SageMakerRoleProps:
     uses_vpc: bool
 
 
-def _allow(
-    sid: str, actions: list[str], resources: list[str], **kw: object
-) -> DataAwsIamPolicyDocumentStatement:
-    return DataAwsIamPolicyDocumentStatement(
-        sid=sid, effect="Allow", actions=actions, resources=resources, **kw
-    )  # type: ignore[arg-type]
-
-
 class SageMakerExecutionRole(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: SageMakerRoleProps) -> None:
         super().__init__(scope, id_)
         p = props
-        trust = DataAwsIamPolicyDocument(
+        self.role = service_role(
             self,
-            "trust",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["sagemaker.amazonaws.com"]
-                        )
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="aws:SourceAccount", values=[p.account]
-                        )
-                    ],
+            logical_id="sagemaker",
+            service="sagemaker.amazonaws.com",
+            name=p.role_name,
+            description="Execution role of the inference API's SageMaker endpoints.",
+            condition=[
+                DataAwsIamPolicyDocumentStatementCondition(
+                    test="StringEquals", variable="aws:SourceAccount", values=[p.account]
                 )
             ],
         )
-        trust.override_logical_id("sagemaker_assume_role")
-        self.role = IamRole(
-            self,
-            "role",
-            name=p.role_name,
-            description="Execution role of the inference API's SageMaker endpoints.",
-            assume_role_policy=trust.json,
-        )
-        self.role.override_logical_id("sagemaker")
 
         repos = sorted({ecr_repository_arn(image, p.partition) for image in p.images})
         statements = [
             # GetAuthorizationToken has no resource-level permission: "*" is its only resource.
-            _allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"]),
-            _allow(
+            allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"]),
+            allow(
                 "EcrPullImages",
                 ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
                 repos,
@@ -110,10 +84,10 @@ class SageMakerExecutionRole(Construct):
             if prefix is not None:
                 listings.setdefault(bucket_arn, []).append(f"{prefix}*")
         if objects:
-            statements.append(_allow("ReadModelData", ["s3:GetObject"], objects))
+            statements.append(allow("ReadModelData", ["s3:GetObject"], objects))
         for i, (bucket_arn, prefixes) in enumerate(sorted(listings.items())):
             statements.append(
-                _allow(
+                allow(
                     f"ListModelData{i}",
                     ["s3:ListBucket"],
                     [bucket_arn],
@@ -129,14 +103,14 @@ class SageMakerExecutionRole(Construct):
             for name in p.endpoint_names
         ]
         statements += [
-            _allow("CreateEndpointLogGroups", ["logs:CreateLogGroup"], log_groups),
-            _allow(
+            allow("CreateEndpointLogGroups", ["logs:CreateLogGroup"], log_groups),
+            allow(
                 "WriteEndpointLogs",
                 ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 [f"{arn}:*" for arn in log_groups],
             ),
             # PutMetricData has no resource-level permission; the namespace condition bounds it.
-            _allow(
+            allow(
                 "PutEndpointMetrics",
                 ["cloudwatch:PutMetricData"],
                 ["*"],
@@ -153,7 +127,7 @@ class SageMakerExecutionRole(Construct):
             # Elastic network interfaces for endpoints in a VPC. The describe calls have no
             # resource-level permission; the create/delete calls are bounded to this account.
             statements += [
-                _allow(
+                allow(
                     "DescribeEndpointNetwork",
                     [
                         "ec2:DescribeNetworkInterfaces",
@@ -164,7 +138,7 @@ class SageMakerExecutionRole(Construct):
                     ],
                     ["*"],
                 ),
-                _allow(
+                allow(
                     "ManageEndpointNetworkInterfaces",
                     [
                         "ec2:CreateNetworkInterface",

@@ -6,6 +6,9 @@ Kept free of cdktf imports so the module export stays fast.
 from __future__ import annotations
 
 HANDLER = "lambda_src.app.lambda_handler"
+# The prebuilt cdktf bindings pin one provider version; the synthesized stacks and the exported
+# modules admit every version whose arguments this project uses (validated against 5.100 and 6.x).
+AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0"
 # SSM String parameter size limits per tier.
 STANDARD_TIER_MAX = 4096
 ADVANCED_TIER_MAX = 8192

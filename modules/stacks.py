@@ -18,7 +18,12 @@ from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
-from modules.lambda_contract import METRICS_NAMESPACE, SAGEMAKER_INVOKE, UPSTREAM_ATTEMPTS
+from modules.lambda_contract import (
+    AWS_PROVIDER_VERSION,
+    METRICS_NAMESPACE,
+    SAGEMAKER_INVOKE,
+    UPSTREAM_ATTEMPTS,
+)
 from modules.layer import Layer
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
@@ -40,9 +45,6 @@ from modules.sagemaker_endpoint import (
 )
 from modules.sagemaker_role import SageMakerExecutionRole, SageMakerRoleProps
 
-# The prebuilt bindings pin one provider version; the JSON admits every version whose
-# arguments this project uses (checked with `terraform validate` against 5.100 and 6.x).
-AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0"
 HF_TOKEN_DATA = "data.aws_secretsmanager_secret_version.huggingface_token"  # noqa: S105 -- an address
 # Defaults for TGI's token limits when the config gives none.
 DEFAULT_MAX_INPUT_TOKENS = 4096

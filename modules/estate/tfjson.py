@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,8 +69,6 @@ class ModuleDoc:
     extra_files: dict[str, bytes] = field(default_factory=dict)
 
     def files(self, provider_version: str) -> dict[str, str]:
-        import json
-
         def dump(doc: dict[str, Any]) -> str:
             return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
@@ -97,8 +96,6 @@ class ModuleDoc:
         }
 
     def readme(self, provider_version: str) -> str:
-        import json
-
         def cell(text: str) -> str:
             return text.replace("|", "\\|").replace("\n", " ")
 

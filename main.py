@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from modules import bedrock_catalog
 from modules.config import DEFAULT_CONFIG_PATH, ConfigError, DeploymentConfig, load_config
 from modules.layer import Layer, build_layer, check_size
 from modules.packaging import Package, PackagingError, build_package
@@ -90,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: invalid deployment config\n{err}", file=sys.stderr)
         return 2
     _warn_public(config)
+    for note in config.lifecycle_notes():
+        print(
+            f"WARNING: {note} (pinned table of {bedrock_catalog.CHECKED}; scripts/preflight reads the "
+            "live status)",
+            file=sys.stderr,
+        )
     try:
         package = build_package(
             architecture=config.lambda_.architecture, python_version=config.lambda_.python_version

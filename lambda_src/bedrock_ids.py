@@ -1,6 +1,6 @@
 """Parse the forms in which a Bedrock model is named.
 
-- a base model id: ``anthropic.claude-3-haiku-20240307-v1:0``
+- a base model id: ``amazon.nova-micro-v1:0``
 - a cross-region inference profile id: ``<geo>.<base model id>`` (``us.``, ``eu.``, ``apac.``,
   ``us-gov.``, ``global.``, ``jp.``, ``au.``, ...)
 - an ARN: ``foundation-model``, ``inference-profile``, ``application-inference-profile``,
@@ -81,8 +81,8 @@ def _parse_plain_id(model_id: str) -> BedrockModelRef:
     if not m:
         raise ModelIdError(
             f"{model_id!r} is not a Bedrock model id (provider.model-name, e.g. "
-            "'anthropic.claude-3-haiku-20240307-v1:0'), an inference profile id "
-            "(geo.provider.model-name, e.g. 'us.anthropic.claude-3-haiku-20240307-v1:0') or an ARN"
+            "'anthropic.claude-haiku-4-5-20251001-v1:0'), an inference profile id "
+            "(geo.provider.model-name, e.g. 'us.anthropic.claude-haiku-4-5-20251001-v1:0') or an ARN"
         )
     provider = m.group("provider")
     if geo is None and provider not in KNOWN_PROVIDERS:

@@ -9,6 +9,7 @@ foundation models it was created from.
 from __future__ import annotations
 
 from lambda_src.bedrock_ids import BedrockModelRef
+from modules.grants import Grant
 from modules.lambda_contract import BEDROCK_INVOKE
 from modules.regions import partition_of
 
@@ -47,6 +48,25 @@ GEO_REGIONS: dict[str, tuple[str, ...]] = {
 }
 GLOBAL_GEO = "global"
 INVOKE_ACTIONS = BEDROCK_INVOKE
+# The first call to a third-party model subscribes the account through AWS Marketplace, with the
+# caller's permissions. Marketplace has no resource-level permissions ("*" is the only resource);
+# Subscribe and Unsubscribe take the product id as a condition, ViewSubscriptions takes none
+# (IAM service authorization reference for aws-marketplace, checked 2026-11-29).
+MARKETPLACE_SUBSCRIBE = ("aws-marketplace:Subscribe", "aws-marketplace:Unsubscribe")
+MARKETPLACE_VIEW = ("aws-marketplace:ViewSubscriptions",)
+
+
+def marketplace_grants(product_ids: tuple[str, ...]) -> list[Grant]:
+    """Statements that let the function's first call subscribe to exactly these products."""
+    return [
+        Grant(
+            "SubscribeToConfiguredModels",
+            MARKETPLACE_SUBSCRIBE,
+            ("*",),
+            (("ForAnyValue:StringEquals", "aws-marketplace:ProductId", product_ids),),
+        ),
+        Grant("ViewMarketplaceSubscriptions", MARKETPLACE_VIEW, ("*",)),
+    ]
 
 
 def profile_regions(ref: BedrockModelRef, override: tuple[str, ...] | None) -> tuple[str, ...]:

@@ -31,9 +31,10 @@ from lambda_src.inventory import (
     PublicModelId,
     Task,
 )
-from modules import bedrock_iam
+from modules import bedrock_catalog, bedrock_iam
 from modules import sagemaker_catalog as catalog
 from modules.config_types import (
+    CallerPrincipal,
     ExternalId,
     FoundationModelArn,
     KmsKeyArn,
@@ -47,6 +48,7 @@ from modules.config_types import (
     TagValue,
 )
 from modules.cross_account_config import CrossAccountRole
+from modules.function_url_access import MAX_CALLERS
 from modules.lambda_contract import CORS_HEADERS
 from modules.regions import partition_of
 from modules.sagemaker_config import (
@@ -116,6 +118,8 @@ class FunctionUrlSettings(StrictModel):
     # NONE makes the URL public; it must be asked for twice, on purpose.
     allow_unauthenticated: bool = False
     cors: CorsSettings | None = None
+    # Principals (often in other accounts) granted both Function URL actions on the function.
+    callers: tuple[CallerPrincipal, ...] = Field(default=(), max_length=MAX_CALLERS)
 
     @model_validator(mode="after")
     def _none_needs_opt_in(self) -> FunctionUrlSettings:
@@ -124,6 +128,12 @@ class FunctionUrlSettings(StrictModel):
                 "auth_type NONE makes the API public to anyone with the URL; "
                 "set allow_unauthenticated to true to confirm, or keep AWS_IAM"
             )
+        if self.auth_type == "NONE" and self.callers:
+            raise ValueError(
+                "callers: a NONE URL already admits everyone; callers apply to an AWS_IAM URL only"
+            )
+        if len(set(self.callers)) != len(self.callers):
+            raise ValueError("callers: each principal may be listed once")
         return self
 
 
@@ -186,10 +196,24 @@ class BedrockModel(StrictModel):
         return self.id or self.model_id
 
 
+MarketplaceProductId = Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{10,20}$")]
+
+
 class BedrockSettings(StrictModel):
     # Region the Lambda calls Bedrock in; defaults to the deployment region.
     region: Region | None = None
     models: tuple[BedrockModel, ...] = ()
+    # Let the function's own first call subscribe the account to a third-party model through AWS
+    # Marketplace (off: an operator subscribes once with scripts/preflight --subscribe).
+    grant_marketplace_subscribe: bool = False
+    # Product ids for models the pinned table (modules/bedrock_catalog.py) does not know yet.
+    marketplace_product_ids: tuple[MarketplaceProductId, ...] = Field(default=(), max_length=50)
+
+    @model_validator(mode="after")
+    def _product_ids_need_the_grant(self) -> BedrockSettings:
+        if self.marketplace_product_ids and not self.grant_marketplace_subscribe:
+            raise ValueError("marketplace_product_ids apply only with grant_marketplace_subscribe: true")
+        return self
 
 
 class S3State(StrictModel):
@@ -334,6 +358,8 @@ class DeploymentConfig(StrictModel):
                 bedrock_iam.check_profile_region(ref, region, model.profile_regions)
             except ValueError as err:
                 raise ValueError(f"bedrock.models[{i}]: {err}") from None
+        if self.bedrock.grant_marketplace_subscribe:
+            self.marketplace_product_ids()
         names: dict[str, int] = {}
         for i, ep in enumerate(self.sagemaker.endpoints):
             if isinstance(ep, ExistingEndpoint):
@@ -369,6 +395,36 @@ class DeploymentConfig(StrictModel):
                     f"images from the endpoint's region ({self.region})"
                 )
         return self
+
+    def marketplace_product_ids(self) -> tuple[str, ...]:
+        """Product ids the function role may subscribe to (grant_marketplace_subscribe only)."""
+        ids = list(self.bedrock.marketplace_product_ids)
+        unknown = []
+        for i, model in enumerate(self.bedrock.models):
+            ref = parse_model_ref(model.model_id)
+            if model.role_arn or ref.base_model_id is None:
+                continue  # another account's role, or an owned model: nothing to subscribe to here
+            if (product := bedrock_catalog.MARKETPLACE_PRODUCT_IDS.get(ref.base_model_id)) is not None:
+                ids.append(product)
+            elif bedrock_catalog.needs_subscription(ref.provider):
+                unknown.append(f"bedrock.models[{i}] ({ref.base_model_id})")
+        if unknown and not self.bedrock.marketplace_product_ids:
+            raise ValueError(
+                "bedrock.grant_marketplace_subscribe: no AWS Marketplace product id is pinned for "
+                + ", ".join(unknown)
+                + "; add them to bedrock.marketplace_product_ids (the model card in the Bedrock console "
+                "shows it), or subscribe once with scripts/preflight --subscribe instead"
+            )
+        return tuple(dict.fromkeys(ids))
+
+    def lifecycle_notes(self) -> list[str]:
+        """Configured Bedrock models past ACTIVE in the pinned lifecycle table."""
+        notes = []
+        for i, model in enumerate(self.bedrock.models):
+            base = parse_model_ref(model.model_id).base_model_id
+            if base and (note := bedrock_catalog.lifecycle_note(base)):
+                notes.append(f"bedrock.models[{i}]: {note}")
+        return notes
 
     def _public_ids(self) -> Iterator[tuple[str, str]]:
         for i, model in enumerate(self.bedrock.models):

@@ -37,6 +37,16 @@ PrincipalArn = Annotated[
         )
     ),
 ]
+CallerPrincipal = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            rf"\d{{12}}|{_PARTITION}:iam::\d{{12}}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]{{1,512}})",
+            "an AWS account id (12 digits) or an IAM principal ARN "
+            "(arn:aws:iam::<12-digit account>:role/<name>, :user/<name> or :root)",
+        )
+    ),
+]
 RoleArn = Annotated[
     str,
     AfterValidator(

@@ -3,11 +3,15 @@ secret and the model-inventory parameter."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from cdktf import AssetType, TerraformAsset, TerraformOutput, TerraformResourceLifecycle
+from cdktf import AssetType, TerraformAsset, TerraformOutput, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatementCondition,
+)
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -17,12 +21,13 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 )
 from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl, LambdaFunctionUrlCors
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from modules import function_url_access as url_access
+from modules.grants import Grant
 from modules.iam import allow, service_role
 from modules.lambda_contract import ADVANCED_TIER_MAX, HANDLER, LOG_ACTIONS, STANDARD_TIER_MAX, XRAY_ACTIONS
 from modules.layer import Layer
@@ -34,15 +39,6 @@ class CorsProps:
     allow_origins: tuple[str, ...]
     allow_headers: tuple[str, ...]
     max_age_seconds: int
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One IAM statement; resources may hold Terraform tokens (the account id)."""
-
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,8 @@ class InferenceApiProps:
     log_retention_days: int
     auth_type: str
     cors: CorsProps | None
+    # IAM principal ARNs or account ids granted the Function URL pair on an AWS_IAM URL.
+    callers: tuple[str, ...]
     # What the function may call beyond its own resources (models, endpoints, roles to assume).
     grants: tuple[Grant, ...]
     environment: dict[str, str] = field(default_factory=dict)
@@ -143,7 +141,19 @@ class InferenceApi(Construct):
             allow("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
             allow("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
         ]
-        statements += [allow(g.sid, list(g.actions), list(g.resources)) for g in props.grants]
+        statements += [
+            allow(
+                g.sid,
+                list(g.actions),
+                list(g.resources),
+                [
+                    DataAwsIamPolicyDocumentStatementCondition(test=test, variable=var, values=list(values))
+                    for test, var, values in g.conditions
+                ]
+                or None,
+            )
+            for g in props.grants
+        ]
         access = DataAwsIamPolicyDocument(self, "access", statement=statements)
         access.override_logical_id("lambda")
         policy = IamRolePolicy(self, "policy", name=props.policy_name, role=self.role.id, policy=access.json)
@@ -213,17 +223,21 @@ class InferenceApi(Construct):
             cors=cors,
         )
         self.function_url.override_logical_id("this")
+        # The grants on the function: plain Terraform JSON shared with the exported module (the
+        # bindings predate invoked_via_function_url).
+        grants: dict[str, dict[str, object]] = {}
+        function_name = "${aws_lambda_function.this.function_name}"
         if props.auth_type == "NONE":
-            public = LambdaPermission(
-                self,
-                "public-url",
-                statement_id="FunctionUrlAllowPublicAccess",
-                action="lambda:InvokeFunctionUrl",
-                function_name=self.function.function_name,
-                principal="*",
-                function_url_auth_type="NONE",
-            )
-            public.override_logical_id("public_function_url")
+            grants.update(url_access.public_permissions(function_name=function_name))
+        if props.callers:
+            callers = f"toset({json.dumps(sorted(props.callers))})"
+            grants.update(url_access.caller_permissions(function_name=function_name, callers=callers))
+        stack = TerraformStack.of(self)
+        for name, block in grants.items():
+            stack.add_override(f"resource.aws_lambda_permission.{name}", block)
+        if grants:
+            self.function_url.add_override("depends_on", [f"aws_lambda_permission.{name}" for name in grants])
+        self.grants_callers = bool(grants)
 
         for name, value, description in (
             ("lambda_function_url", self.function_url.function_url, "URL of the inference API."),
@@ -239,3 +253,9 @@ class InferenceApi(Construct):
         ):
             out = TerraformOutput(self, name, value=value, description=description)
             out.override_logical_id(name)
+        caller_policy = url_access.caller_policy_output(
+            function_arn="aws_lambda_function.this.arn",
+            auth_type="aws_lambda_function_url.this.authorization_type",
+        )
+        out = TerraformOutput(self, "caller_policy_json", **caller_policy)
+        out.override_logical_id("caller_policy_json")

@@ -9,6 +9,10 @@ HANDLER = "lambda_src.app.lambda_handler"
 # The prebuilt cdktf bindings pin one provider version; the synthesized stacks and the exported
 # modules admit every version whose arguments this project uses (validated against 5.100 and 6.x).
 AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0"
+# Granting callers on the function (a public URL, function_url.callers, the inference-api module)
+# needs aws_lambda_permission.invoked_via_function_url, new in the AWS provider 6.28.0
+# (hashicorp/terraform-provider-aws#44858, checked 2026-11-29).
+AWS_PROVIDER_VERSION_URL_GRANTS = ">= 6.28.0, < 7.0.0"
 # SSM String parameter size limits per tier.
 STANDARD_TIER_MAX = 4096
 ADVANCED_TIER_MAX = 8192

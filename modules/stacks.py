@@ -20,6 +20,7 @@ from modules.cross_account_config import ALL
 from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
 from modules.lambda_contract import (
     AWS_PROVIDER_VERSION,
+    AWS_PROVIDER_VERSION_URL_GRANTS,
     METRICS_NAMESPACE,
     SAGEMAKER_INVOKE,
     UPSTREAM_ATTEMPTS,
@@ -127,6 +128,8 @@ class InferenceApiStack(TerraformStack):
             )
         if bedrock_arns:
             grants.append(Grant("InvokeBedrockModels", bedrock_iam.INVOKE_ACTIONS, _unique(bedrock_arns)))
+        if config.bedrock.grant_marketplace_subscribe and (products := config.marketplace_product_ids()):
+            grants += bedrock_iam.marketplace_grants(products)
 
         endpoint_arns = [
             endpoint_arn(self.partition, config.region, account, config.endpoint_name(ep))
@@ -184,6 +187,7 @@ class InferenceApiStack(TerraformStack):
                 cors=CorsProps(cors.allow_origins, cors.allow_headers, cors.max_age_seconds)
                 if cors
                 else None,
+                callers=config.function_url.callers,
                 grants=tuple(grants),
                 environment={
                     "STAGE": config.stage,
@@ -201,6 +205,8 @@ class InferenceApiStack(TerraformStack):
                 layer_name=f"{config.prefix}-providers",
             ),
         )
+        if self.api.grants_callers:
+            self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION_URL_GRANTS)
 
     def _deploy_endpoints(self, config: DeploymentConfig, config_dir: Path) -> list[HostedEndpoint]:
         hosted = config.hosted_endpoints

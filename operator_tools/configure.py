@@ -184,7 +184,7 @@ class Wizard:
             self.flag("--bedrock-model", spec, lambda v: d.add_bedrock_model(parse_bedrock_model(v)))
         if self.interactive and not a.bedrock_model:
             self.p.say("\nBedrock models (model ids, cross-region inference profile ids such as")
-            self.p.say("us.anthropic.claude-3-5-haiku-20241022-v1:0, or model / profile ARNs).")
+            self.p.say("us.anthropic.claude-haiku-4-5-20251001-v1:0, or model / profile ARNs).")
             if a.bedrock_region is None:
                 self.p.ask(
                     "Region the function calls Bedrock in", default=d.region, accept=d.set_bedrock_region

@@ -171,9 +171,14 @@ def _terraform_env(tmp_path: Path) -> dict[str, str]:
 
 def terraform_validate(source: Path, tmp_path: Path, *, subdir: str = ".") -> dict[str, object]:
     """Copy ``source`` to ``tmp_path`` and run terraform init + validate in its ``subdir`` against
-    the local provider mirror; skips the calling test where terraform or the mirror is missing."""
+    the local provider mirror (adapted to it where the mirror is older than the configuration
+    needs: ``tests/fakes/provider_mirror.py``); skips the calling test where terraform or the
+    mirror is missing."""
+    from tests.fakes.provider_mirror import adapt_for_mirror
+
     env = _terraform_env(tmp_path)
     shutil.copytree(source, tmp_path / "stack")
+    adapt_for_mirror(tmp_path / "stack", PROVIDER_MIRROR)
     work = tmp_path / "stack" / subdir
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],

@@ -6,7 +6,8 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.100.0, < 7.0.0"
+      # the inference-api module grants callers with invoked_via_function_url (provider 6.28+)
+      version = ">= 6.28.0, < 7.0.0"
     }
   }
 }
@@ -25,7 +26,7 @@ data "aws_caller_identity" "current" {}
 
 locals {
   account_id   = data.aws_caller_identity.current.account_id
-  haiku        = "anthropic.claude-3-haiku-20240307-v1:0"
+  nova_micro   = "amazon.nova-micro-v1:0"
   partner_role = "arn:aws:iam::${var.hosting_account_id}:role/${var.name}-model-access"
 }
 
@@ -56,7 +57,7 @@ module "inference_api" {
   inventory_json = jsonencode({
     version = 1
     models = [
-      { id = "claude-3-haiku", provider = "bedrock", model = local.haiku, region = var.region },
+      { id = "nova-micro", provider = "bedrock", model = local.nova_micro, region = var.region },
       { id = "mistral-7b", provider = "sagemaker", model = module.mistral.endpoint_name, region = var.region, api = "tgi-messages" },
       {
         id  = "partner-llama", provider = "sagemaker", model = "llama-3-70b-prod", region = var.hosting_region,
@@ -64,7 +65,7 @@ module "inference_api" {
       },
     ]
   })
-  bedrock_invoke_arns     = ["arn:aws:bedrock:${var.region}::foundation-model/${local.haiku}"]
+  bedrock_invoke_arns     = ["arn:aws:bedrock:${var.region}::foundation-model/${local.nova_micro}"]
   sagemaker_endpoint_arns = [module.mistral.endpoint_arn]
   assume_role_arns        = [local.partner_role]
 
@@ -130,6 +131,11 @@ variable "tags" {
 output "inference_api_url" {
   description = "Base URL of the inference API."
   value       = module.inference_api.lambda_function_url
+}
+
+output "caller_policy_json" {
+  description = "Attach to the roles that call the API."
+  value       = module.inference_api.caller_policy_json
 }
 
 output "model_access_role_arn" {

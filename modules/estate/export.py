@@ -19,7 +19,6 @@ from pathlib import Path
 from modules.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
 from modules.estate import inference_api, model_access_role, sagemaker_endpoint
 from modules.estate.tfjson import ModuleDoc
-from modules.lambda_contract import AWS_PROVIDER_VERSION
 from modules.packaging import REPO_ROOT, PackagingError, build_package
 
 
@@ -39,7 +38,7 @@ def export(outdir: Path, *, architecture: str, runtime: str) -> list[Path]:
     for module in build_modules(architecture=architecture, runtime=runtime):
         staging = Path(tempfile.mkdtemp(prefix=f".{module.name}.tmp-", dir=outdir))
         try:
-            for name, text in module.files(AWS_PROVIDER_VERSION).items():
+            for name, text in module.files().items():
                 (staging / name).write_text(text)
             if module.name == "inference-api":
                 shutil.copyfile(package.path, staging / inference_api.PACKAGE_FILE)

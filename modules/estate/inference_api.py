@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from modules import function_url_access as url_access
 from modules.config import LogRetentionDays
 from modules.estate.tfjson import ModuleDoc, Output, Variable
 from modules.lambda_contract import (
+    AWS_PROVIDER_VERSION_URL_GRANTS,
     BEDROCK_INVOKE,
     CORS_HEADERS,
     HANDLER,
@@ -115,6 +117,19 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         Variable("authorization_type", "string", "Function URL auth: AWS_IAM, or NONE for a public URL.",
                  default="AWS_IAM",
                  validations=(('contains(["AWS_IAM", "NONE"], var.authorization_type)', "authorization_type must be AWS_IAM or NONE."),)),
+        Variable("callers", "list(string)",
+                 "IAM principal ARNs or account ids (often in other accounts) granted "
+                 "lambda:InvokeFunctionUrl and lambda:InvokeFunction (through the URL only) on an AWS_IAM URL. "
+                 "Each caller also needs the caller_policy_json output in its own identity policy.",
+                 default=[],
+                 validations=(
+                     ('alltrue([for c in var.callers : can(regex("^([0-9]{12}|arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+))$", c))])',
+                      "Every caller must be a 12-digit account id or an IAM role, user or root ARN."),
+                     (f"length(var.callers) <= {url_access.MAX_CALLERS}",
+                      f"At most {url_access.MAX_CALLERS} callers fit the function's 20 KB resource-based policy."),
+                     ('length(var.callers) == 0 || var.authorization_type == "AWS_IAM"',
+                      "A NONE URL already admits everyone; callers apply to an AWS_IAM URL only."),
+                 )),
         Variable("cors_allow_origins", "list(string)", "Origins allowed by CORS; empty disables CORS.", default=[]),
         Variable("create_role", "bool", "Create the execution role; false uses role_arn.", default=True),
         Variable("role_arn", "string", "An existing execution role (with create_role = false).", default=None),
@@ -169,6 +184,7 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             },
         }
     }  # fmt: skip
+    function_name = "${aws_lambda_function.this.function_name}"
     resources: dict[str, Any] = {
         "aws_cloudwatch_log_group": {
             "lambda": {
@@ -289,16 +305,17 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             }
         },
         "aws_lambda_permission": {
-            "public_function_url": {
-                "count": '${var.authorization_type == "NONE" ? 1 : 0}',
-                "statement_id": "FunctionUrlAllowPublicAccess",
-                "action": "lambda:InvokeFunctionUrl",
-                "function_name": "${aws_lambda_function.this.function_name}",
-                "principal": "*",
-                "function_url_auth_type": "NONE",
-            }
+            **{
+                name: {"count": '${var.authorization_type == "NONE" ? 1 : 0}', **block}
+                for name, block in url_access.public_permissions(function_name=function_name).items()
+            },
+            **url_access.caller_permissions(function_name=function_name, callers="toset(var.callers)"),
         },
     }
+    # The grants exist before the URL, so the provider's own grant for a NONE URL adds no copy.
+    resources["aws_lambda_function_url"]["this"]["depends_on"] = [
+        f"aws_lambda_permission.{name}" for name in resources["aws_lambda_permission"]
+    ]
     outputs = [
         Output(
             "lambda_function_url", "aws_lambda_function_url.this.function_url", "URL of the inference API."
@@ -314,6 +331,14 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             "aws_ssm_parameter.model_inventory.name",
             "Name of the SSM parameter holding the model inventory.",
         ),
+        Output(
+            "caller_policy_json",
+            template=True,
+            **url_access.caller_policy_output(
+                function_arn="aws_lambda_function.this.arn",
+                auth_type="aws_lambda_function_url.this.authorization_type",
+            ),
+        ),
     ]
     usage = """
 module "inference_api" {
@@ -323,10 +348,12 @@ module "inference_api" {
   inventory_json = jsonencode({
     version = 1
     models = [
-      { id = "claude-3-haiku", provider = "bedrock", model = "anthropic.claude-3-haiku-20240307-v1:0", region = "us-east-1" },
+      { id = "nova-micro", provider = "bedrock", model = "amazon.nova-micro-v1:0", region = "us-east-1" },
     ]
   })
-  bedrock_invoke_arns = ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]
+  bedrock_invoke_arns = ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"]
+  # Callers in other accounts; each also attaches the caller_policy_json output to itself.
+  callers = ["arn:aws:iam::111122223333:role/chat-app"]
 }
 """
     notes = f"""
@@ -347,4 +374,5 @@ existing role or secret with `create_role = false` / `create_api_keys_secret = f
         locals=locals_,
         usage=usage,
         notes=notes,
+        provider_version=AWS_PROVIDER_VERSION_URL_GRANTS,
     )

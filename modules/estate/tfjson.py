@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from modules.lambda_contract import AWS_PROVIDER_VERSION
+
 NO_DEFAULT = object()
 
 
@@ -42,12 +44,14 @@ class Variable:
 @dataclass(frozen=True)
 class Output:
     name: str
-    value: str  # a Terraform expression without ${}
+    value: str  # a Terraform expression without ${}, or a template with template=True
     description: str
     sensitive: bool = False
+    template: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": f"${{{self.value}}}", "description": self.description}
+        value = self.value if self.template else f"${{{self.value}}}"
+        out: dict[str, Any] = {"value": value, "description": self.description}
         if self.sensitive:
             out["sensitive"] = True
         return out
@@ -67,8 +71,11 @@ class ModuleDoc:
     usage: str = ""
     notes: str = ""
     extra_files: dict[str, bytes] = field(default_factory=dict)
+    provider_version: str = AWS_PROVIDER_VERSION
 
-    def files(self, provider_version: str) -> dict[str, str]:
+    def files(self) -> dict[str, str]:
+        provider_version = self.provider_version
+
         def dump(doc: dict[str, Any]) -> str:
             return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
@@ -92,10 +99,12 @@ class ModuleDoc:
             "variables.tf.json": dump({"variable": {v.name: v.to_json() for v in self.variables}}),
             "main.tf.json": dump(main),
             "outputs.tf.json": dump({"output": {o.name: o.to_json() for o in self.outputs}}),
-            "README.md": self.readme(provider_version),
+            "README.md": self.readme(),
         }
 
-    def readme(self, provider_version: str) -> str:
+    def readme(self) -> str:
+        provider_version = self.provider_version
+
         def cell(text: str) -> str:
             return text.replace("|", "\\|").replace("\n", " ")
 

@@ -206,6 +206,31 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["function_url.auth_type", "'AWS_IAM' or 'NONE'"],
     ),
     (
+        "caller neither account nor principal",
+        _with(function_url={"callers": ["arn:aws:iam::111122223333:group/devs"]}),
+        ["function_url.callers[0]: ", "is not an AWS account id (12 digits) or an IAM principal ARN"],
+    ),
+    (
+        "caller account id too short",
+        _with(function_url={"callers": ["12345"]}),
+        ["function_url.callers[0]: '12345' is not an AWS account id"],
+    ),
+    (
+        "callers on a public URL",
+        _with(function_url={"auth_type": "NONE", "allow_unauthenticated": True, "callers": ["111122223333"]}),
+        ["function_url: ", "callers apply to an AWS_IAM URL only"],
+    ),
+    (
+        "caller listed twice",
+        _with(function_url={"callers": ["111122223333", "111122223333"]}),
+        ["function_url: ", "each principal may be listed once"],
+    ),
+    (
+        "too many callers",
+        _with(function_url={"callers": [f"{i:012d}" for i in range(26)]}),
+        ["function_url.callers: ", "at most 25"],
+    ),
+    (
         "bad CORS origin",
         _with(function_url={"cors": {"allow_origins": ["app.example.com"]}}),
         ["function_url.cors.allow_origins[0]: ", "is not an origin"],

@@ -54,15 +54,86 @@ def test_function_url_uses_aws_iam_and_is_not_public(default_synth: Synth) -> No
     assert default_synth.resources("aws_lambda_permission") == {}
 
 
-def test_public_url_needs_opt_in_and_gets_a_public_permission(variant_synth: Synth) -> None:
+def test_public_url_grants_both_actions_the_direct_invoke_only_through_the_url(variant_synth: Synth) -> None:
     url = _only(variant_synth.resources("aws_lambda_function_url"))
     assert url["authorization_type"] == "NONE"
     assert url["cors"]["allow_origins"] == ["https://app.example.com"]
     assert url["cors"]["max_age"] == 600
-    perm = _only(variant_synth.resources("aws_lambda_permission"))
-    assert perm["principal"] == "*"
-    assert perm["function_url_auth_type"] == "NONE"
-    assert perm["action"] == "lambda:InvokeFunctionUrl"
+    perms = variant_synth.resources("aws_lambda_permission")
+    assert sorted(perms) == ["public_function_invoke", "public_function_url"]
+    function = "${aws_lambda_function.this.function_name}"
+    assert perms["public_function_url"] == {
+        "statement_id": "FunctionURLAllowPublicAccess",
+        "action": "lambda:InvokeFunctionUrl",
+        "function_name": function,
+        "principal": "*",
+        "function_url_auth_type": "NONE",
+    }
+    assert perms["public_function_invoke"] == {
+        "statement_id": "FunctionURLAllowInvokeAction",
+        "action": "lambda:InvokeFunction",
+        "function_name": function,
+        "principal": "*",
+        "invoked_via_function_url": True,
+    }
+    # the grants exist before the URL, so the provider's own grant for a NONE URL finds the
+    # statement ids taken and adds no untracked copy
+    assert sorted(url["depends_on"]) == [
+        "aws_lambda_permission.public_function_invoke",
+        "aws_lambda_permission.public_function_url",
+    ]
+    aws = variant_synth.doc["terraform"]["required_providers"]["aws"]
+    assert aws["version"] == ">= 6.28.0, < 7.0.0"
+
+
+CALLERS = ["111122223333", "arn:aws:iam::444455556666:role/chat-app", "arn:aws:iam::777788889999:root"]
+
+
+def test_callers_each_get_both_actions_with_the_condition(synth_config: Any) -> None:
+    synth = synth_config(
+        {
+            "prefix": "callers",
+            "region": "us-east-1",
+            "function_url": {"callers": list(reversed(CALLERS))},
+            "bedrock": {"models": [{"model_id": "amazon.nova-micro-v1:0"}]},
+        }
+    )
+    perms = synth.resources("aws_lambda_permission")
+    assert sorted(perms) == ["caller_function_invoke", "caller_function_url"]
+    url_grant, invoke_grant = perms["caller_function_url"], perms["caller_function_invoke"]
+    # sorted, so the order in the config does not churn the plan
+    assert url_grant["for_each"] == "${toset(" + json.dumps(CALLERS) + ")}"
+    assert invoke_grant["for_each"] == url_grant["for_each"]
+    assert url_grant["principal"] == invoke_grant["principal"] == "${each.key}"
+    assert url_grant["action"] == "lambda:InvokeFunctionUrl"
+    assert url_grant["function_url_auth_type"] == "AWS_IAM"
+    assert "invoked_via_function_url" not in url_grant
+    assert invoke_grant["action"] == "lambda:InvokeFunction"
+    assert invoke_grant["invoked_via_function_url"] is True
+    assert url_grant["statement_id"] != invoke_grant["statement_id"]
+    assert "each.key" in url_grant["statement_id"]
+    url = _only(synth.resources("aws_lambda_function_url"))
+    assert url["authorization_type"] == "AWS_IAM"
+    assert sorted(url["depends_on"]) == [
+        "aws_lambda_permission.caller_function_invoke",
+        "aws_lambda_permission.caller_function_url",
+    ]
+
+
+def test_caller_policy_output_grants_both_actions_on_this_function_only(default_synth: Synth) -> None:
+    output = default_synth.doc["output"]["caller_policy_json"]
+    assert output["description"]
+    policy = json.loads(output["value"])
+    arn = "${aws_lambda_function.this.arn}"
+    by_action = {st["Action"]: st for st in policy["Statement"]}
+    assert sorted(by_action) == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    assert all(st["Effect"] == "Allow" and st["Resource"] == arn for st in policy["Statement"])
+    assert by_action["lambda:InvokeFunction"]["Condition"] == {
+        "Bool": {"lambda:InvokedViaFunctionUrl": "true"}
+    }
+    assert by_action["lambda:InvokeFunctionUrl"]["Condition"] == {
+        "StringEquals": {"lambda:FunctionUrlAuthType": "${aws_lambda_function_url.this.authorization_type}"}
+    }
 
 
 def test_keys_secret_starts_empty_and_later_applies_keep_its_value(default_synth: Synth) -> None:
@@ -169,11 +240,11 @@ def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synt
     us = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
     expected = {
-        fm.format("us-east-1", "anthropic.claude-3-haiku-20240307-v1:0"),
+        fm.format("us-east-1", "amazon.nova-micro-v1:0"),
         fm.format("us-east-1", "amazon.titan-embed-text-v2:0"),
-        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0",
         f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0",
-        *(fm.format(r, "anthropic.claude-3-5-haiku-20241022-v1:0") for r in us),
+        *(fm.format(r, "anthropic.claude-haiku-4-5-20251001-v1:0") for r in us),
         *(fm.format(r, "amazon.nova-lite-v1:0") for r in us),
     }
     assert set(st["resources"]) == expected
@@ -256,6 +327,7 @@ def test_outputs(default_synth: Synth) -> None:
         "lambda_role_arn": "${aws_iam_role.lambda.arn}",
         "api_keys_secret_arn": "${aws_secretsmanager_secret.api_keys.arn}",
         "model_inventory_parameter_name": "${aws_ssm_parameter.model_inventory.name}",
+        "caller_policy_json": outputs["caller_policy_json"]["value"],
     }
     assert all(v.get("description") for v in outputs.values())
 
@@ -263,6 +335,7 @@ def test_outputs(default_synth: Synth) -> None:
 def test_required_provider_range_admits_mirror_and_bindings(default_synth: Synth) -> None:
     aws = default_synth.doc["terraform"]["required_providers"]["aws"]
     assert aws["source"] == "aws"
+    # no grant on the function, so no attribute newer than the mirror's provider
     assert aws["version"] == ">= 5.100.0, < 7.0.0"
 
 

@@ -241,7 +241,7 @@ def test_lambda_invokes_exactly_the_configured_endpoints_and_assumes_exactly_the
     assert assume["resources"] == ["arn:aws:iam::444455556666:role/full-model-access"]
     bedrock = _statement(full, "lambda", "InvokeBedrockModels")["resources"]
     # the cross-account Bedrock model is reached through the role, not granted here
-    assert not any("claude-3-haiku" in arn for arn in bedrock)
+    assert not any("claude-sonnet-4-6" in arn for arn in bedrock)
     everything = json.dumps(full.data("aws_iam_policy_document")["lambda"])
     assert "llama-3-70b-prod" not in everything
 
@@ -304,9 +304,11 @@ def test_model_access_stack(access: Synth) -> None:
         f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:endpoint/llama-3-70b-prod"
     ]
     bedrock = statements["InvokeBedrockModels"]["resources"]
-    assert "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in bedrock
+    assert "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6" in bedrock
+    assert f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-6" in bedrock
     assert (
-        f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.meta.llama3-1-70b-instruct-v1:0" in bedrock
+        f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.meta.llama4-maverick-17b-instruct-v1:0"
+        in bedrock
     )
     assert not any("*" in arn for arn in bedrock)
     assert access.resources("aws_iam_role")["model_access"]["name"] == "full-model-access"

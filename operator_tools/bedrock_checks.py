@@ -1,7 +1,10 @@
-"""Preflight: can each configured Bedrock model be called in its region (offered, access granted)?"""
+"""Preflight: can each configured Bedrock model be called in its region (offered, still active,
+subscribed)? With ``subscribe``, complete a third-party model's one-time Marketplace subscription
+with the operator's credentials, so the function's role never needs Marketplace permissions."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -9,6 +12,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lambda_src.bedrock_ids import parse_model_ref
 from modules.config import BedrockModel, DeploymentConfig
 from operator_tools.checks import BEDROCK, Aws, Check, Status, aws_failure, error_code
+
+# What the first use of a third-party model needs today (the console's Model access page is retired).
+SUBSCRIPTION_HINT = (
+    "the first call to a third-party model subscribes the account through AWS Marketplace: run "
+    "scripts/preflight --subscribe with credentials allowed aws-marketplace:Subscribe, Unsubscribe and "
+    "ViewSubscriptions (or set bedrock.grant_marketplace_subscribe so the function's role may); the "
+    "account needs a payment method, and Anthropic models need the one-time first-use form (aws "
+    "bedrock put-use-case-for-model-access)"
+)
 
 
 def _availability_problems(
@@ -32,39 +44,68 @@ def _availability_problems(
                 "an SCP or IAM policy denies access to this model: ask the account administrator",
             )
         )
-    if answer.get("entitlementAvailability") == "NOT_AVAILABLE":
-        problems.append(
-            (
-                "model access is not granted",
-                f"enable model access in the Bedrock console of {region} (Model access), then re-run",
-            )
-        )
     agreement = answer.get("agreementAvailability") or {}
     status = agreement.get("status")
     if status == "NOT_AVAILABLE":
-        problems.append(
-            (
-                "the model's offer agreement is not accepted",
-                f"accept it: aws bedrock list-foundation-model-agreement-offers --region {region} --model-id "
-                f"{model_id}, then aws bedrock create-foundation-model-agreement --region {region} "
-                f"--model-id {model_id} --offer-token <token>",
-            )
-        )
+        problems.append(("not subscribed: the model's Marketplace offer is not accepted", SUBSCRIPTION_HINT))
+    elif status != "PENDING" and answer.get("entitlementAvailability") == "NOT_AVAILABLE":
+        problems.append(("the account is not entitled to use it yet", SUBSCRIPTION_HINT))
     elif status == "ERROR":
         message = agreement.get("errorMessage") or "no message"
         problems.append((f"the model's agreement is in error ({message})", "contact AWS support"))
     elif status == "PENDING":
-        warn.append("the model's agreement is still being processed")
+        warn.append("the model's Marketplace subscription is still being processed")
     if problems:
         return "FAIL", [p for p, _ in problems] + warn, problems[0][1]
     if warn:
-        return "WARN", warn, "wait a few minutes and re-run"
-    return "PASS", ["available, access granted"], ""
+        return "WARN", warn, "it completes within about 15 minutes: re-run preflight then"
+    return "PASS", ["available, subscribed"], ""
 
 
-def _availability(aws: Aws, region: str, base_model_id: str, via_profile: bool) -> tuple[Status, str, str]:
+def _lifecycle(bedrock: Any, region: str, base_model_id: str) -> tuple[Status, str, str]:
+    """ACTIVE passes; LEGACY warns with its end-of-life date; a model Bedrock no longer knows fails."""
     try:
-        answer = aws.client("bedrock", region).get_foundation_model_availability(modelId=base_model_id)
+        details = bedrock.get_foundation_model(modelIdentifier=base_model_id)["modelDetails"]
+    except ClientError as err:
+        if error_code(err) in ("ResourceNotFoundException", "ValidationException"):
+            return (
+                "FAIL",
+                f"Bedrock does not know the model {base_model_id!r} in {region}: retired or mistyped",
+                f"pick an active model: aws bedrock list-foundation-models --region {region} "
+                "--query \"modelSummaries[?modelLifecycle.status=='ACTIVE'].modelId\"",
+            )
+        return ("FAIL", *aws_failure(err, "bedrock:GetFoundationModel"))
+    lifecycle = details.get("modelLifecycle") or {}
+    if lifecycle.get("status") == "LEGACY":
+        end = lifecycle.get("endOfLifeTime")
+        when = "end of life " + (end.date().isoformat() if isinstance(end, datetime) else "announced")
+        return (
+            "WARN",
+            f"LEGACY ({when})",
+            "move to an active model before then (Bedrock's model lifecycle page lists replacements)",
+        )
+    return "PASS", "", ""
+
+
+def _subscribe(bedrock: Any, base_model_id: str) -> str:
+    """Accept the model's public offer with the operator's credentials; returns what was done."""
+    offers = bedrock.list_foundation_model_agreement_offers(modelId=base_model_id, offerType="PUBLIC")
+    tokens = [o["offerToken"] for o in offers.get("offers", []) if o.get("offerToken")]
+    if not tokens:
+        return "no public offer to accept"
+    bedrock.create_foundation_model_agreement(modelId=base_model_id, offerToken=tokens[0])
+    return "subscription requested (offer accepted)"
+
+
+def _availability(
+    aws: Aws, region: str, base_model_id: str, via_profile: bool, subscribe: bool
+) -> tuple[Status, str, str]:
+    bedrock = aws.client("bedrock", region)
+    life_status, life_detail, life_hint = _lifecycle(bedrock, region, base_model_id)
+    if life_status == "FAIL":
+        return life_status, life_detail, life_hint
+    try:
+        answer = bedrock.get_foundation_model_availability(modelId=base_model_id)
     except ClientError as err:
         if error_code(err) in ("ResourceNotFoundException", "ValidationException"):
             return (
@@ -74,7 +115,23 @@ def _availability(aws: Aws, region: str, base_model_id: str, via_profile: bool) 
             )
         detail, hint = aws_failure(err, "bedrock:GetFoundationModelAvailability")
         return "FAIL", detail, hint
+    done = ""
+    unsubscribed = (answer.get("agreementAvailability") or {}).get("status") == "NOT_AVAILABLE"
+    if subscribe and unsubscribed:
+        try:
+            done = _subscribe(bedrock, base_model_id)
+            answer = bedrock.get_foundation_model_availability(modelId=base_model_id)
+        except ClientError as err:
+            action = "aws-marketplace:Subscribe (through bedrock:CreateFoundationModelAgreement)"
+            detail, hint = aws_failure(err, action)
+            return "FAIL", f"cannot subscribe: {detail}", hint or SUBSCRIPTION_HINT
     status, problems, hint = _availability_problems(answer, region, base_model_id, via_profile)
+    if done:
+        problems.insert(0, done)
+    if life_detail:
+        problems.append(life_detail)
+        if status == "PASS":
+            status, hint = life_status, life_hint
     return status, "; ".join(problems), hint
 
 
@@ -98,7 +155,9 @@ _OWNED_MODELS: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
 }
 
 
-def check_bedrock_model(aws: Aws, config: DeploymentConfig, model: BedrockModel) -> Check:
+def check_bedrock_model(
+    aws: Aws, config: DeploymentConfig, model: BedrockModel, *, subscribe: bool = False
+) -> Check:
     region = config.bedrock_region_of(model)
     ref = parse_model_ref(model.model_id)
     target = model.public_id
@@ -124,7 +183,7 @@ def check_bedrock_model(aws: Aws, config: DeploymentConfig, model: BedrockModel)
                 return row("FAIL", *aws_failure(err, "bedrock:GetInferenceProfile"))
         try:
             status, detail, hint = _availability(
-                aws, region, ref.base_model_id, ref.kind == "inference-profile"
+                aws, region, ref.base_model_id, ref.kind == "inference-profile", subscribe
             )
         except BotoCoreError as err:
             return row("FAIL", *aws_failure(err, "bedrock:GetFoundationModelAvailability"))

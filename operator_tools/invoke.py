@@ -143,7 +143,9 @@ def _check(response: httpx.Response, as_json: bool, out: TextIO) -> Any:
         hint = ""
         if response.status_code == 403:
             hint = (
-                "; the signing principal needs lambda:InvokeFunctionUrl on the function, and the signing "
+                "; the signing principal needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction "
+                "(through the URL) on the function: attach the stack's caller_policy_json output to it "
+                "(a principal in another account must also be in function_url.callers), and the signing "
                 "region (--region) must be the function's"
             )
         raise CallError(f"HTTP {response.status_code}: {error_message(response)}{hint}")

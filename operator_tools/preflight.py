@@ -1,8 +1,9 @@
 """Check an AWS account against a deployment config before deploying it: ./scripts/preflight.
 
 With the caller's credentials: the SageMaker endpoint-usage quota of each instance type the config
-deploys, access to each Bedrock model or profile in its region, the shape of the API-keys and
-Hugging Face token secrets (never their values), and that each cross-account role can be assumed.
+deploys, each Bedrock model or profile in its region (offered, its lifecycle status, its Marketplace
+subscription; ``--subscribe`` completes a missing one), the shape of the API-keys and Hugging Face
+token secrets (never their values), and that each cross-account role can be assumed.
 
 Exit status: 0 when nothing failed (warnings and skips allowed), 1 when a check failed, 2 for a bad
 config or bad usage.
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the checks as a JSON list")
     p.add_argument("--profile", help="AWS profile to check with (default: the usual credential chain)")
     p.add_argument(
+        "--subscribe",
+        action="store_true",
+        help="complete the one-time AWS Marketplace subscription of each third-party Bedrock model that "
+        "lacks it, with your credentials (needs aws-marketplace:Subscribe, Unsubscribe, ViewSubscriptions)",
+    )
+    p.add_argument(
         "--skip",
         action="append",
         default=[],
@@ -64,7 +71,9 @@ def _skipped(kind: str, target: str, region: str | None, name: str) -> Check:
     return Check(kind, target, "SKIP", f"skipped (--skip {name})", "", region)
 
 
-def run_checks(config: DeploymentConfig, aws: Aws, skip: frozenset[str] = frozenset()) -> list[Check]:
+def run_checks(
+    config: DeploymentConfig, aws: Aws, skip: frozenset[str] = frozenset(), *, subscribe: bool = False
+) -> list[Check]:
     """Every check for ``config``, in table order: credentials, quotas, models, secrets, roles."""
     skipped = {SKIPPABLE[name]: name for name in skip}
     credentials, caller = checks.check_credentials(aws, config.region)
@@ -96,8 +105,9 @@ def run_checks(config: DeploymentConfig, aws: Aws, skip: frozenset[str] = frozen
         if checks.BEDROCK in skipped:
             rows.append(_skipped(checks.BEDROCK, model.public_id, region, skipped[checks.BEDROCK]))
         elif model.role_arn is None:
-            rows.append(bedrock_checks.check_bedrock_model(aws, config, model))
+            rows.append(bedrock_checks.check_bedrock_model(aws, config, model, subscribe=subscribe))
         elif (through := assumed.get((model.role_arn, model.external_id))) is not None:
+            # another account's model: its operators subscribe it, not this run
             rows.append(bedrock_checks.check_bedrock_model(through, config, model))
         else:
             why = "the role check was skipped" if checks.ROLE in skipped else "the role cannot be assumed"
@@ -163,7 +173,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except BotoCoreError as err:  # an unknown profile
         print(f"error: {err}", file=sys.stderr)
         return 2
-    rows = run_checks(config, Aws(session), frozenset(args.skip))
+    rows = run_checks(config, Aws(session), frozenset(args.skip), subscribe=args.subscribe)
     if args.json:
         out.write(json.dumps([row.as_dict() for row in rows], indent=2) + "\n")
     else:

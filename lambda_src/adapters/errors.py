@@ -168,8 +168,11 @@ def _model_error(err: ClientError, spec: ModelSpec, reason: str) -> ApiError:
 def _denied_message(spec: ModelSpec) -> str:
     if spec.provider == "bedrock":
         return (
-            f"access to model {spec.id!r} was denied. Model access must be enabled in the Amazon Bedrock "
-            f"console (Model access) for region {spec.region or 'of the function'}, and the function's role "
-            "must be allowed to invoke it"
+            f"access to model {spec.id!r} in region {spec.region or 'of the function'} was denied. The "
+            "function's role must be allowed to invoke it and no SCP may deny it. A third-party model's "
+            "first use subscribes the account through AWS Marketplace, which needs a payment method on "
+            "the account, Anthropic's one-time first-use form, and either an operator's one-time "
+            "subscription (scripts/preflight --subscribe) or bedrock.grant_marketplace_subscribe for the "
+            "function's role; after a fix, allow a few minutes"
         )
     return f"access to model {spec.id!r} was denied; check the function's role and the model's permissions"

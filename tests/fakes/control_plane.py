@@ -165,6 +165,11 @@ def availability(
 
 _BEDROCK_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GetFoundationModelAvailability", re.compile(r"^/foundation-model-availability/(?P<id>[^/]+)$")),
+    ("GetFoundationModel", re.compile(r"^/foundation-models/(?P<id>[^/]+)$")),
+    (
+        "ListFoundationModelAgreementOffers",
+        re.compile(r"^/list-foundation-model-agreement-offers/(?P<id>[^/]+)$"),
+    ),
     ("GetInferenceProfile", re.compile(r"^/inference-profiles/(?P<id>.+)$")),
     ("GetCustomModelDeployment", re.compile(r"^/model-customization/custom-model-deployments/(?P<id>.+)$")),
     ("GetCustomModel", re.compile(r"^/custom-models/(?P<id>.+)$")),
@@ -177,7 +182,11 @@ class FakeBedrock(_Loopback):
     """State per region: model availability, inference profiles and owned models (by ARN).
 
     A model id without an entry is unknown (ValidationException, as Bedrock answers); ``deny``
-    holds operations answered with AccessDeniedException.
+    holds operations answered with AccessDeniedException. A known model is ACTIVE unless
+    ``lifecycle`` says otherwise (``{"status": "LEGACY", "endOfLifeTime": ...}``). Accepting a
+    model's offer (CreateFoundationModelAgreement with the token ListFoundationModelAgreementOffers
+    gave) turns its agreement and entitlement to ``agreement_after_accept``, as the Marketplace
+    subscription does after a while.
     """
 
     def __init__(self) -> None:
@@ -185,9 +194,15 @@ class FakeBedrock(_Loopback):
         self.models: dict[str, dict[str, dict[str, Any]]] = {}
         self.profiles: dict[str, set[str]] = {}
         self.owned: dict[str, dict[str, dict[str, Any]]] = {}
+        self.lifecycle: dict[str, dict[str, Any]] = {}
         self.deny: set[str] = set()
+        self.agreement_after_accept = "PENDING"
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        if method == "POST" and path == "/create-foundation-model-agreement":
+            params = json.loads(body or b"{}")
+            call = self.record("CreateFoundationModelAgreement", headers, params)
+            return self._accept(params, call.region)
         for operation, pattern in _BEDROCK_ROUTES:
             m = pattern.match(path)
             if m and method == "GET":
@@ -210,6 +225,24 @@ class FakeBedrock(_Loopback):
                     "ValidationException", 400, f"The provided model identifier is invalid: {ident}"
                 )
             return self._ok({"modelId": ident, **state})
+        if operation == "GetFoundationModel":
+            if ident not in self.models.get(region, {}):
+                return self._error(
+                    "ResourceNotFoundException", 404, f"Could not resolve the foundation model from {ident}"
+                )
+            lifecycle = self.lifecycle.get(ident, {"status": "ACTIVE"})
+            return self._ok({"modelDetails": {"modelId": ident, "modelLifecycle": lifecycle}})
+        if operation == "ListFoundationModelAgreementOffers":
+            if ident not in self.models.get(region, {}):
+                return self._error(
+                    "ValidationException", 400, f"The provided model identifier is invalid: {ident}"
+                )
+            return self._ok(
+                {
+                    "modelId": ident,
+                    "offers": [{"offerId": "offer-1", "offerToken": f"token-for-{ident}", "termDetails": {}}],
+                }
+            )
         if operation == "GetInferenceProfile":
             if ident in self.profiles.get(region, set()):
                 return self._ok(
@@ -225,6 +258,18 @@ class FakeBedrock(_Loopback):
         elif ident in self.owned.get(region, {}):
             return self._ok(self.owned[region][ident])
         return self._error("ResourceNotFoundException", 404, f"{ident} not found")
+
+    def _accept(self, params: dict[str, Any], region: str) -> Answer:
+        if "CreateFoundationModelAgreement" in self.deny:
+            return self._answer("CreateFoundationModelAgreement", "", region)
+        model = str(params.get("modelId", ""))
+        state = self.models.get(region, {}).get(model)
+        if state is None or params.get("offerToken") != f"token-for-{model}":
+            return self._error("ValidationException", 400, "The offer token is not valid for this model.")
+        state["agreementAvailability"] = {"status": self.agreement_after_accept}
+        if self.agreement_after_accept == "AVAILABLE":
+            state["entitlementAvailability"] = "AVAILABLE"
+        return Answer(202, json.dumps({"modelId": model}).encode(), {"Content-Type": "application/json"})
 
     @staticmethod
     def _ok(payload: dict[str, Any]) -> Answer:

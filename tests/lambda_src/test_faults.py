@@ -84,12 +84,19 @@ def test_validation_message_reaches_the_client(invoke: Invoke, bedrock: FakeBedr
     assert "Input is too long" in error["message"]
 
 
-def test_access_denied_hints_at_bedrock_model_access(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
+def test_access_denied_states_todays_bedrock_access_prerequisites(
+    invoke: Invoke, bedrock: FakeBedrockRuntime
+) -> None:
     bedrock.always(CLAUDE, br.ACCESS_DENIED)
 
     error = _error(_chat(invoke, "claude"), 403)
 
-    assert "Model access" in error["message"] and "us-east-1" in error["message"]
+    message = error["message"]
+    assert "us-east-1" in message
+    for prerequisite in ("Marketplace", "payment method", "first-use form", "preflight --subscribe"):
+        assert prerequisite in message
+    # the console's Model access page is retired: never send anyone there
+    assert "Model access" not in message and "console" not in message
 
 
 def test_throttling_is_retried_then_429_with_retry_after(

@@ -231,6 +231,29 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["function_url.callers: ", "at most 25"],
     ),
     (
+        "marketplace grant for a model without a pinned product id",
+        _with(
+            bedrock__grant_marketplace_subscribe=True,
+            bedrock__models=[{"id": "new-claude", "model_id": "anthropic.claude-next-v1:0"}],
+        ),
+        [
+            "bedrock.grant_marketplace_subscribe: no AWS Marketplace product id is pinned for "
+            "bedrock.models[0] (anthropic.claude-next-v1:0)",
+            "bedrock.marketplace_product_ids",
+            "scripts/preflight --subscribe",
+        ],
+    ),
+    (
+        "marketplace product ids without the grant",
+        _with(bedrock__marketplace_product_ids=["prod-abcdefghij12"]),
+        ["bedrock: ", "apply only with grant_marketplace_subscribe: true"],
+    ),
+    (
+        "bad marketplace product id",
+        _with(bedrock__grant_marketplace_subscribe=True, bedrock__marketplace_product_ids=["prod_x"]),
+        ["bedrock.marketplace_product_ids[0]: String should match pattern"],
+    ),
+    (
         "bad CORS origin",
         _with(function_url={"cors": {"allow_origins": ["app.example.com"]}}),
         ["function_url.cors.allow_origins[0]: ", "is not an origin"],
@@ -347,3 +370,34 @@ def test_bad_third_party_config(tmp_path: Path, case: str, data: dict[str, Any],
     message = _error(tmp_path, data)
     for fragment in expected:
         assert fragment in message, f"{case}: {fragment!r} not in {message!r}"
+
+
+def test_default_and_example_configs_name_only_models_active_today() -> None:
+    from tests.support import FULL_CONFIG
+
+    for path in (DEFAULT_CONFIG, FULL_CONFIG):
+        config = load_config(path)
+        assert config.lifecycle_notes() == [], path
+        assert config.bedrock.models
+
+
+def test_lifecycle_notes_name_legacy_and_retired_models(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(
+        json.dumps(
+            _with(
+                bedrock__models=[
+                    {"model_id": "amazon.nova-micro-v1:0"},
+                    {"id": "old", "model_id": "us.anthropic.claude-3-5-haiku-20241022-v1:0"},
+                    {"id": "legacy", "model_id": "global.anthropic.claude-sonnet-4-5-20250929-v1:0"},
+                ]
+            )
+        )
+    )
+    notes = load_config(path).lifecycle_notes()
+    assert notes == [
+        "bedrock.models[1]: anthropic.claude-3-5-haiku-20241022-v1:0 reached end of life on 2026-06-19: "
+        "Bedrock refuses calls to it",
+        "bedrock.models[2]: anthropic.claude-sonnet-4-5-20250929-v1:0 is LEGACY on Bedrock: calls fail "
+        "from 2027-04-08",
+    ]

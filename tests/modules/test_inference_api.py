@@ -89,15 +89,25 @@ def test_public_url_grants_both_actions_the_direct_invoke_only_through_the_url(v
 CALLERS = ["111122223333", "arn:aws:iam::444455556666:role/chat-app", "arn:aws:iam::777788889999:root"]
 
 
+# Callers, and the function role allowed to subscribe to its third-party models, in one synth.
+CALLERS_CONFIG = {
+    "prefix": "callers",
+    "region": "us-east-1",
+    "function_url": {"callers": list(reversed(CALLERS))},
+    "bedrock": {
+        "grant_marketplace_subscribe": True,
+        "marketplace_product_ids": ["prod-abcdefghij12"],
+        "models": [
+            {"model_id": "amazon.nova-micro-v1:0"},
+            {"id": "haiku", "model_id": "us.anthropic.claude-haiku-4-5-20251001-v1:0"},
+            {"id": "embed-v4", "model_id": "cohere.embed-v4:0", "task": "embedding"},
+        ],
+    },
+}
+
+
 def test_callers_each_get_both_actions_with_the_condition(synth_config: Any) -> None:
-    synth = synth_config(
-        {
-            "prefix": "callers",
-            "region": "us-east-1",
-            "function_url": {"callers": list(reversed(CALLERS))},
-            "bedrock": {"models": [{"model_id": "amazon.nova-micro-v1:0"}]},
-        }
-    )
+    synth = synth_config(CALLERS_CONFIG)
     perms = synth.resources("aws_lambda_permission")
     assert sorted(perms) == ["caller_function_invoke", "caller_function_url"]
     url_grant, invoke_grant = perms["caller_function_url"], perms["caller_function_invoke"]
@@ -118,6 +128,29 @@ def test_callers_each_get_both_actions_with_the_condition(synth_config: Any) -> 
         "aws_lambda_permission.caller_function_invoke",
         "aws_lambda_permission.caller_function_url",
     ]
+
+
+def test_marketplace_opt_in_scopes_subscribe_to_the_configured_products(
+    synth_config: Any, default_synth: Synth
+) -> None:
+    synth = synth_config(CALLERS_CONFIG)
+    subscribe = _statement(synth, "SubscribeToConfiguredModels")
+    assert subscribe["actions"] == ["aws-marketplace:Subscribe", "aws-marketplace:Unsubscribe"]
+    # Marketplace has no resource-level permissions: the product-id condition is the scope
+    assert subscribe["resources"] == ["*"]
+    assert subscribe["condition"] == [
+        {
+            "test": "ForAnyValue:StringEquals",
+            "variable": "aws-marketplace:ProductId",
+            # the extra id, then Haiku 4.5 and Cohere Embed v4 from the pinned table; Nova needs none
+            "values": ["prod-abcdefghij12", "prod-xdkflymybwmvi", "prod-ft3cj5gst3spo"],
+        }
+    ]
+    view = _statement(synth, "ViewMarketplaceSubscriptions")
+    assert view["actions"] == ["aws-marketplace:ViewSubscriptions"]
+    assert "condition" not in view
+    # off by default: operators subscribe once with scripts/preflight --subscribe
+    assert "aws-marketplace" not in json.dumps(default_synth.policy_statements())
 
 
 def test_caller_policy_output_grants_both_actions_on_this_function_only(default_synth: Synth) -> None:

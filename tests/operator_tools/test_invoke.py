@@ -99,7 +99,9 @@ def test_a_rejected_signature_explains_the_403(
         )
     assert code == 1
     assert err.startswith("error: HTTP 403: Forbidden. The request signature we calculated does not match.")
-    assert "lambda:InvokeFunctionUrl" in err
+    # one action alone is not enough since October 2025: the hint names both and the ready policy
+    assert "both lambda:InvokeFunctionUrl and lambda:InvokeFunction" in err
+    assert "caller_policy_json" in err
 
 
 def test_list_models(

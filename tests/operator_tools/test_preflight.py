@@ -21,8 +21,8 @@ from tests.support import REPO_ROOT
 
 ROLE_OK = "arn:aws:iam::444455556666:role/pf-model-access"
 ROLE_OTHER = "arn:aws:iam::777788889999:role/team-endpoints"
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-HAIKU_35 = "anthropic.claude-3-5-haiku-20241022-v1:0"
+HAIKU = "anthropic.claude-opus-4-7"
+HAIKU_35 = "anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-lite-v1:0"
 HF_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
 
@@ -160,8 +160,8 @@ def test_acceptance_one_run_reports_each_failure_with_its_hint(fakes: Fakes, tmp
     assert "raise the quota to at least 4" in quota["hint"]
     assert "--service-code sagemaker --quota-code L-G52XL000 --desired-value 4" in quota["hint"]
     model = got[("bedrock model", "nova-lite")]
-    assert model["detail"] == "model access is not granted" and model["region"] == "us-east-1"
-    assert "enable model access in the Bedrock console of us-east-1" in model["hint"]
+    assert model["detail"] == "the account is not entitled to use it yet" and model["region"] == "us-east-1"
+    assert "scripts/preflight --subscribe" in model["hint"]
     secret = got[("api-keys secret", "pf/api-keys")]
     assert "''" in secret["detail"]
     assert (
@@ -183,7 +183,7 @@ def test_table_shows_status_and_a_fix_line_under_each_failure(fakes: Fakes, tmp_
     assert lines[header].split() == ["CHECK", "TARGET", "REGION", "STATUS", "DETAIL"]
     row = next(i for i, line in enumerate(lines) if "nova-lite" in line)
     assert "FAIL" in lines[row].split()
-    assert lines[row + 1].strip().startswith("fix: enable model access")
+    assert lines[row + 1].strip().startswith("fix: the first call to a third-party model subscribes")
     assert lines[-1] == "11 checks: 10 passed, 1 failed"
 
 
@@ -269,11 +269,11 @@ def test_access_denied_to_a_check_is_a_failed_check_with_a_hint(fakes: Fakes, tm
         (
             availability(agreement="NOT_AVAILABLE"),
             "FAIL",
-            "offer agreement is not accepted",
-            "create-foundation-model-agreement",
+            "not subscribed: the model's Marketplace offer is not accepted",
+            "scripts/preflight --subscribe",
         ),
         (availability(authorized=False), "FAIL", "not authorized", "SCP or IAM policy"),
-        (availability(agreement="PENDING"), "WARN", "still being processed", "wait a few minutes"),
+        (availability(agreement="PENDING"), "WARN", "subscription is still being processed", "re-run"),
     ],
 )
 def test_bedrock_availability_states(
@@ -287,6 +287,72 @@ def test_bedrock_availability_states(
     assert detail in row["detail"] and hint in row["hint"]
 
 
+def test_subscription_hint_names_todays_prerequisites_never_the_retired_page(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    path = healthy(fakes, tmp_path)
+    fakes.bedrock.models["us-east-1"][HAIKU] = availability(agreement="NOT_AVAILABLE", entitled=False)
+    code, rows = run(path)
+    assert code == 1
+    row = by_target(rows)[("bedrock model", "haiku")]
+    assert row["status"] == "FAIL"
+    for needed in ("aws-marketplace:Subscribe", "payment method", "first-use form", "--subscribe"):
+        assert needed in row["hint"]
+    assert "Model access" not in row["hint"] and "console" not in row["hint"]
+    assert fakes.bedrock.calls_of("CreateFoundationModelAgreement") == []
+
+
+@pytest.mark.parametrize(("after", "status"), [("PENDING", "WARN"), ("AVAILABLE", "PASS")])
+def test_subscribe_accepts_the_offer_with_the_operators_credentials(
+    fakes: Fakes, tmp_path: Path, after: str, status: str
+) -> None:
+    path = healthy(fakes, tmp_path)
+    fakes.bedrock.models["us-east-1"][HAIKU] = availability(agreement="NOT_AVAILABLE", entitled=False)
+    fakes.bedrock.agreement_after_accept = after
+    code, rows = run(path, "--subscribe")
+    row = by_target(rows)[("bedrock model", "haiku")]
+    assert row["status"] == status
+    assert row["detail"].startswith("subscription requested (offer accepted)")
+    [accept] = fakes.bedrock.calls_of("CreateFoundationModelAgreement")
+    assert accept.params == {"modelId": HAIKU, "offerToken": f"token-for-{HAIKU}"}
+    assert not accept.access_key_id.startswith("ASIAFAKE")  # the operator, not an assumed role
+    [offers] = fakes.bedrock.calls_of("ListFoundationModelAgreementOffers")
+    assert offers.params["id"] == HAIKU
+    # models already subscribed, and models behind another account's role, are left alone
+    assert code == (0 if status != "FAIL" else 1)
+
+
+def test_subscribe_without_marketplace_permission_fails_with_the_hint(fakes: Fakes, tmp_path: Path) -> None:
+    path = healthy(fakes, tmp_path)
+    fakes.bedrock.models["us-east-1"][HAIKU] = availability(agreement="NOT_AVAILABLE")
+    fakes.bedrock.deny.add("CreateFoundationModelAgreement")
+    code, rows = run(path, "--subscribe")
+    row = by_target(rows)[("bedrock model", "haiku")]
+    assert code == 1 and row["status"] == "FAIL"
+    assert row["detail"].startswith("cannot subscribe: cannot check: access denied")
+    assert "aws-marketplace:Subscribe" in row["hint"]
+
+
+def test_legacy_model_warns_with_its_end_of_life_and_a_retired_one_fails(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    path = healthy(fakes, tmp_path)
+    fakes.bedrock.lifecycle[HAIKU] = {"status": "LEGACY", "endOfLifeTime": "2027-04-08T00:00:00Z"}
+    code, rows = run(path)
+    row = by_target(rows)[("bedrock model", "haiku")]
+    assert code == 0
+    assert row["status"] == "WARN"
+    assert "LEGACY (end of life 2027-04-08)" in row["detail"]
+    assert "active model" in row["hint"]
+
+    del fakes.bedrock.models["us-east-1"][NOVA]  # GetFoundationModel: not found
+    code, rows = run(path)
+    assert code == 1
+    nova = by_target(rows)[("bedrock model", "nova-lite")]
+    assert nova["status"] == "FAIL" and "retired or mistyped" in nova["detail"]
+    assert "modelLifecycle.status=='ACTIVE'" in nova["hint"]
+
+
 def test_unknown_model_and_missing_profile(fakes: Fakes, tmp_path: Path) -> None:
     path = healthy(fakes, tmp_path)
     del fakes.bedrock.models["us-east-1"][NOVA]
@@ -295,7 +361,7 @@ def test_unknown_model_and_missing_profile(fakes: Fakes, tmp_path: Path) -> None
     got = by_target(rows)
     assert (
         got[("bedrock model", "nova-lite")]["detail"]
-        == f"Bedrock does not know the model '{NOVA}' in us-east-1"
+        == f"Bedrock does not know the model '{NOVA}' in us-east-1: retired or mistyped"
     )
     assert "list-foundation-models --region us-east-1" in got[("bedrock model", "nova-lite")]["hint"]
     assert "is not offered in us-east-1" in got[("bedrock model", "haiku-35")]["detail"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
+from modules import bedrock_catalog
 from modules import sagemaker_catalog as catalog
 from modules.config import BedrockModel, ConfigError, load_config
 from modules.sagemaker_config import HuggingFaceEndpoint, HuggingFaceToken
@@ -528,6 +529,10 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, out: TextIO
         print(f"error: cannot write {path}: {err}", file=sys.stderr)
         return 1
     prompter.say(f"wrote {_display(path)}")
+    for lifecycle in load_config(path).lifecycle_notes():
+        prompter.say(
+            f"warning: {lifecycle} (checked {bedrock_catalog.CHECKED}; preflight reads the live status)"
+        )
     note = wizard.providers_note()
     if note:
         prompter.say(note)

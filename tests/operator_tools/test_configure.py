@@ -149,6 +149,9 @@ def test_flags_write_a_config_that_loads(
         },
         "overrides": {"allowed_role_arns": [TESTER]},
     }
+    # the wizard warns about models the pinned lifecycle table lists as retired
+    assert f"warning: bedrock.models[0]: {HAIKU} reached end of life on 2026-09-10" in out
+    assert "warning: bedrock.models[1]: anthropic.claude-3-5-haiku-20241022-v1:0 reached end of life" in out
     config = load_config(path)
     assert [m.public_id for m in config.bedrock.models] == [HAIKU, "haiku-35", "tuned"]
     assert config.third_party.enabled == ("openai", "azure_openai", "cohere")

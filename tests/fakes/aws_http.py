@@ -3,7 +3,8 @@
 Subclasses decide the default answer for each request; tests can script the next answers for
 one target (a model id, an endpoint name), make one answer permanent, and read back every request
 received, including the access key id it was signed with. Errors use AWS's wire shape: the
-status, an ``x-amzn-ErrorType`` header and a JSON body with the message.
+status, an ``x-amzn-ErrorType`` header and a JSON body with the message. Streaming operations
+answer with ``Streamed`` replies, paced and failed through ``fake.stream`` (see streaming.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.streaming import StreamControl, Streamed
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+REQUEST_ID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,19 @@ class FakeAwsServer(LoopbackServer):
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
-        self._scripted: dict[str, deque[Reply]] = {}
-        self._always: dict[str, Reply] = {}
+        self.stream = StreamControl()
+        self._scripted: dict[str, deque[Reply | Streamed]] = {}
+        self._always: dict[str, Reply | Streamed] = {}
         self._lock = threading.Lock()
 
     # --- control ---------------------------------------------------------------------------------
 
-    def script(self, target: str, *replies: Reply) -> None:
+    def script(self, target: str, *replies: Reply | Streamed) -> None:
         """Answer the next requests for ``target`` with ``replies``, in order."""
         with self._lock:
             self._scripted.setdefault(target, deque()).extend(replies)
 
-    def always(self, target: str, reply: Reply) -> None:
+    def always(self, target: str, reply: Reply | Streamed) -> None:
         """Answer every request for ``target`` with ``reply``."""
         with self._lock:
             self._always[target] = reply
@@ -97,6 +101,8 @@ class FakeAwsServer(LoopbackServer):
             self.requests.clear()
             self._scripted.clear()
             self._always.clear()
+        self.stream.release()
+        self.stream = StreamControl()
 
     def requests_for(self, target: str) -> list[Recorded]:
         with self._lock:
@@ -108,7 +114,7 @@ class FakeAwsServer(LoopbackServer):
         """(operation, target) for a request path; None for an unknown path."""
         raise NotImplementedError
 
-    def default_reply(self, request: Recorded) -> Reply:
+    def default_reply(self, request: Recorded) -> Reply | Streamed:
         raise NotImplementedError
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -116,6 +122,7 @@ class FakeAwsServer(LoopbackServer):
         body = handler.rfile.read(length) if length else b""
         path = handler.path.split("?", 1)[0]
         routed = self.route(handler.command, path)
+        reply: Reply | Streamed | None
         if routed is None:
             reply = aws_error("UnknownOperationException", 404, f"no route for {handler.command} {path}")
         else:
@@ -134,6 +141,9 @@ class FakeAwsServer(LoopbackServer):
                 reply = queue.popleft() if queue else self._always.get(target)
             if reply is None:
                 reply = self.default_reply(recorded)
+        if isinstance(reply, Streamed):
+            self.stream.send(handler, reply, {"x-amzn-RequestId": REQUEST_ID})
+            return
         if reply.delay:
             time.sleep(reply.delay)
         data = reply.encoded()
@@ -143,7 +153,7 @@ class FakeAwsServer(LoopbackServer):
             for key, value in headers.items():
                 handler.send_header(key, value)
             handler.send_header("Content-Length", str(len(data)))
-            handler.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+            handler.send_header("x-amzn-RequestId", REQUEST_ID)
             handler.end_headers()
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):

@@ -3,7 +3,8 @@
 Subclasses say how a request is authenticated (which header carries the key) and what the
 default answer is. Tests script the next answers, make one permanent, and read back every
 request received (method, path, query, headers, body). A request whose key is wrong gets the
-provider's 401 and is still recorded, so tests see exactly what was sent.
+provider's 401 and is still recorded, so tests see exactly what was sent. Requests asking for a
+stream get ``Streamed`` answers (server-sent events), paced and failed through ``fake.stream``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.streaming import StreamControl, Streamed
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,18 @@ class JsonApiFake(LoopbackServer):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.requests: list[Received] = []
-        self._scripted: deque[Answer] = deque()
-        self._always: Answer | None = None
+        self.stream = StreamControl()
+        self._scripted: deque[Answer | Streamed] = deque()
+        self._always: Answer | Streamed | None = None
         self._lock = threading.Lock()
 
     # --- control ---------------------------------------------------------------------------------
 
-    def script(self, *answers: Answer) -> None:
+    def script(self, *answers: Answer | Streamed) -> None:
         with self._lock:
             self._scripted.extend(answers)
 
-    def always(self, answer: Answer) -> None:
+    def always(self, answer: Answer | Streamed) -> None:
         with self._lock:
             self._always = answer
 
@@ -69,6 +72,8 @@ class JsonApiFake(LoopbackServer):
             self.requests.clear()
             self._scripted.clear()
             self._always = None
+        self.stream.release()
+        self.stream = StreamControl()
 
     # --- for subclasses --------------------------------------------------------------------------
 
@@ -78,7 +83,7 @@ class JsonApiFake(LoopbackServer):
     def unauthorized(self) -> Answer:
         return Answer(401, {"error": {"message": "invalid api key", "type": "invalid_request_error"}})
 
-    def default_answer(self, request: Received) -> Answer:
+    def default_answer(self, request: Received) -> Answer | Streamed:
         raise NotImplementedError
 
     # --- serving ---------------------------------------------------------------------------------
@@ -96,10 +101,14 @@ class JsonApiFake(LoopbackServer):
         with self._lock:
             self.requests.append(request)
             scripted = self._scripted.popleft() if self._scripted else self._always
+        answer: Answer | Streamed
         if not self.authorized(request):
             answer = self.unauthorized()
         else:
             answer = scripted or self.default_answer(request)
+        if isinstance(answer, Streamed):
+            self.stream.send(handler, answer)
+            return
         data = answer.encoded()
         try:
             handler.send_response(answer.status)

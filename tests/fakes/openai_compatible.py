@@ -6,7 +6,12 @@
   ?api-version=...`` with an ``api-key`` header holding that deployment's key.
 
 The default answer echoes the last user text (``echo: ...``), or calls the first tool when tools
-are given and no tool result has come back yet, with word counts as token usage.
+are given and no tool result has come back yet, with word counts as token usage. With
+``"stream": true`` it comes as server-sent ``chat.completion.chunk`` events (``chat_chunks``,
+which the SageMaker fake reuses for TGI): the role, one content delta per word, the tool call's
+id and name then its arguments in fragments, the finish reason, the usage when
+``stream_options.include_usage`` asks for it, and ``data: [DONE]``. Azure first sends a chunk
+with no choices (its prompt filter results), as the real service does.
 """
 
 from __future__ import annotations
@@ -16,6 +21,17 @@ import re
 from typing import Any
 
 from tests.fakes.http_json import Answer, JsonApiFake, Received, last_user_text, words
+from tests.fakes.streaming import Frame, Streamed, fragments, pieces, sse
+
+SSE = "text/event-stream; charset=utf-8"
+
+
+def stream_error(message: str, kind: str = "server_error", code: str | None = None) -> bytes:
+    """An error event after the stream started (the OpenAI SDK raises APIError on it)."""
+    return sse({"error": {"message": message, "type": kind, "param": None, "code": code}})
+
+
+STREAM_ERROR = stream_error("The server had an error while processing your request.")
 
 _AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 
@@ -38,7 +54,59 @@ def completion(
     }
 
 
-def chat_answer(body: dict[str, Any]) -> Answer:
+def chat_chunks(
+    answer: dict[str, Any], *, include_usage: bool = False, role_in_every_delta: bool = False
+) -> list[tuple[dict[str, Any], bool]]:
+    """A chat completion as ``chat.completion.chunk`` events: (chunk, carries content) pairs.
+
+    ``role_in_every_delta`` sends no role-only chunk and repeats the role in each delta (TGI)."""
+    choice = answer["choices"][0]
+    message = choice["message"]
+    head = {"id": answer["id"], "object": "chat.completion.chunk"}
+    head |= {"created": answer["created"], "model": answer["model"]}
+    if include_usage:
+        head["usage"] = None
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        if role_in_every_delta:
+            delta = {"role": "assistant", **delta}
+        return head | {"choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+    chunks: list[tuple[dict[str, Any], bool]] = []
+    if not role_in_every_delta:
+        chunks.append((chunk({"role": "assistant", "content": ""}), False))
+    chunks += [(chunk({"content": piece}), True) for piece in pieces(message.get("content") or "")]
+    for index, call in enumerate(message.get("tool_calls") or ()):
+        function = call["function"]
+        arguments = function["arguments"]
+        if not isinstance(arguments, str):  # TGI answers with an object; its stream sends text
+            arguments = json.dumps(arguments)
+        opened = {"index": index, "id": call["id"], "type": "function"}
+        opened["function"] = {"name": function["name"], "arguments": ""}
+        chunks.append((chunk({"tool_calls": [opened]}), True))
+        chunks += [
+            (chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}), True)
+            for part in fragments(arguments)
+        ]
+    chunks.append((chunk({}, choice["finish_reason"]), False))
+    if include_usage:
+        chunks.append((head | {"choices": [], "usage": answer["usage"]}, False))
+    return chunks
+
+
+def sse_stream(
+    answer: dict[str, Any], body: dict[str, Any], *, preamble: dict[str, Any] | None = None
+) -> Streamed:
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    chunks = chat_chunks(answer, include_usage=include_usage)
+    if preamble is not None:
+        chunks.insert(0, (preamble, False))
+    frames = [Frame(sse(c), content) for c, content in chunks]
+    frames.append(Frame(sse("[DONE]")))
+    return Streamed(frames, SSE, STREAM_ERROR)
+
+
+def chat_completion(body: dict[str, Any]) -> dict[str, Any]:
     messages = body.get("messages") or []
     has_result = bool(messages) and messages[-1].get("role") == "tool"
     prompt = sum(words(str(m.get("content") or "")) for m in messages)
@@ -51,13 +119,13 @@ def chat_answer(body: dict[str, Any]) -> Answer:
             "function": {"name": name, "arguments": '{"city": "Paris"}'},
         }
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
-        return Answer(200, completion(message, "tool_calls", prompt, str(body.get("model"))))
+        return completion(message, "tool_calls", prompt, str(body.get("model")))
     if has_result:
         text = "tool said: " + str(messages[-1].get("content"))
     else:
         text = "echo: " + last_user_text(messages)
     message = {"role": "assistant", "content": text}
-    return Answer(200, completion(message, "stop", prompt, str(body.get("model"))))
+    return completion(message, "stop", prompt, str(body.get("model")))
 
 
 class FakeChatCompletions(JsonApiFake):
@@ -68,12 +136,14 @@ class FakeChatCompletions(JsonApiFake):
     def authorized(self, request: Received) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.api_key}"
 
-    def default_answer(self, request: Received) -> Answer:
+    def default_answer(self, request: Received) -> Answer | Streamed:
         if request.method != "POST" or request.path != f"{self.prefix}/chat/completions":
             return Answer(
                 404, {"error": {"message": f"no route {request.path}", "type": "invalid_request_error"}}
             )
-        return chat_answer(request.json)
+        body = request.json
+        answer = chat_completion(body)
+        return sse_stream(answer, body) if body.get("stream") else Answer(200, answer)
 
 
 class FakeAzureOpenAI(JsonApiFake):
@@ -94,11 +164,13 @@ class FakeAzureOpenAI(JsonApiFake):
             401, {"error": {"code": "401", "message": "Access denied due to invalid subscription key."}}
         )
 
-    def default_answer(self, request: Received) -> Answer:
+    def default_answer(self, request: Received) -> Answer | Streamed:
         if "api-version" not in request.query:
             return Answer(404, {"error": {"code": "404", "message": "Resource not found"}})
         body = request.json
-        answer = chat_answer(body)
-        payload = json.loads(answer.encoded())
-        payload["model"] = f"azure:{self.deployment(request)}"
-        return Answer(answer.status, payload)
+        answer = chat_completion(body) | {"model": f"azure:{self.deployment(request)}"}
+        if not body.get("stream"):
+            return Answer(200, answer)
+        filters = {"prompt_index": 0, "content_filter_results": {}}
+        preamble = {"id": "", "object": "", "created": 0, "model": "", "choices": []}
+        return sse_stream(answer, body, preamble=preamble | {"prompt_filter_results": [filters]})

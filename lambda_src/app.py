@@ -1,35 +1,44 @@
-"""Lambda entry point: a powertools resolver behind a Lambda Function URL (payload format 2.0).
+"""The API as one ASGI application, the same in Lambda and on a developer's machine.
 
-Handler string: ``lambda_src.app.lambda_handler``. Every error, including unknown routes and
-unexpected exceptions, is answered as OpenAI-shaped JSON (see :mod:`lambda_src.error_handlers`).
+In Lambda the AWS Lambda Web Adapter (a layer) starts ``lambda_src/run.sh``, which serves this
+app with uvicorn on 127.0.0.1, and forwards each Function URL request to it, streaming the
+answer back (invoke mode ``RESPONSE_STREAM``). ``scripts/serve`` runs the same app locally.
+Every error, including unknown routes and unexpected exceptions, is answered as OpenAI-shaped
+JSON (see :mod:`lambda_src.error_handlers`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Route
 
-from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from lambda_src.error_handlers import RequestScope, api_error, http_error_handler
+from lambda_src.exceptions import ApiError
+from lambda_src.routes import ALLOWED_METHODS
+from lambda_src.routes.chat import chat_completions
+from lambda_src.routes.embeddings import embeddings
+from lambda_src.routes.health import health
+from lambda_src.routes.models import list_models
+from lambda_src.routes.not_implemented import completions
+from lambda_src.telemetry import logger, metrics
 
-from lambda_src.error_handlers import register_error_handlers
-from lambda_src.routes import ALLOWED_METHODS, chat, embeddings, health, models, not_implemented
-from lambda_src.telemetry import logger, metrics, tracer
+__all__ = ["app", "logger", "metrics"]
 
-__all__ = ["app", "lambda_handler", "logger", "metrics", "tracer"]
-
-app = LambdaFunctionUrlResolver(enable_validation=True)
-app.include_router(health.router)
-app.include_router(models.router)
-app.include_router(chat.router)
-app.include_router(embeddings.router)
-app.include_router(not_implemented.router)
-register_error_handlers(app, ALLOWED_METHODS, logger)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
-# The response holds completions: it must not become trace metadata.
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+app = Starlette(
+    routes=[
+        Route("/health", health, methods=["GET"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/embeddings", embeddings, methods=["POST"]),
+        Route("/v1/completions", completions, methods=["POST"]),
+    ],
+    middleware=[Middleware(RequestScope)],
+    exception_handlers={
+        ApiError: api_error,
+        HTTPException: http_error_handler(ALLOWED_METHODS),
+    },
+)
+# "/health/" is not "/health": an unknown URL, as OpenAI answers it, not a redirect.
+app.router.redirect_slashes = False

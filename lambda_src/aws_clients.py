@@ -18,12 +18,23 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 
+from lambda_src import request_context
+
 ROLE_SESSION_NAME = "llm-inference-api"
 # Role chaining (the function's role assuming another) caps sessions at one hour.
 ROLE_SESSION_SECONDS = 3600
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 Clock = Callable[[], datetime]
+TRACE_HEADER = "X-Amzn-Trace-Id"
+
+
+def propagate_trace(request: Any, **_: Any) -> None:
+    """botocore ``before-sign`` handler: the invocation's trace header on every AWS call, so
+    upstream segments join the Lambda invocation's trace (SigV4 does not sign this header)."""
+    context = request_context.current()
+    if context is not None and context.trace_header:
+        request.headers[TRACE_HEADER] = context.trace_header
 
 
 def client_config(read_timeout: float) -> Config:
@@ -92,6 +103,7 @@ class AwsClients:
                 if client is None:
                     session = self._role_session(role_arn, external_id) if role_arn else self._session
                     client = session.client(service, region_name=region, config=self._config)
+                    client.meta.events.register("before-sign", propagate_trace)
                     self._clients[key] = client
         return client
 

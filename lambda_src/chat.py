@@ -12,7 +12,7 @@ import json
 import struct
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,37 +152,130 @@ def completion_body(
     }
 
 
-def stream_chunks(
-    result: ChatResult,
-    *,
-    model: str,
-    completion_id: str,
-    created: int | None = None,
-    include_usage: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """The ``chat.completion.chunk`` objects OpenAI would stream for ``result``, in order."""
-    base = {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()) if created is None else created,
-        "model": model,
-        "system_fingerprint": None,
-    }
-    if include_usage:
-        base["usage"] = None
+# --- the delta stream every adapter produces ----------------------------------------------------
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return {**base, "choices": [choice]}
 
-    yield chunk({"role": "assistant", "content": "", "refusal": None})
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A fragment of tool call ``index``: its first fragment carries ``id`` and ``name``."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class FinishDelta:
+    reason: FinishReason
+
+
+@dataclass(frozen=True)
+class UsageDelta:
+    usage: Usage
+
+
+Delta = TextDelta | ToolCallDelta | FinishDelta | UsageDelta
+
+
+def deltas_of(result: ChatResult) -> Iterator[Delta]:
+    """A complete answer as deltas: one content delta, one per tool call, finish, usage."""
     if result.content:
-        yield chunk({"content": result.content})
-    for index, call in enumerate(_tool_calls(result)):
-        yield chunk({"tool_calls": [{"index": index, **call}]})
-    yield chunk({}, result.finish_reason)
-    if include_usage:
-        yield {**base, "choices": [], "usage": _usage(result.usage)}
+        yield TextDelta(result.content)
+    for index, call in enumerate(result.tool_calls):
+        yield ToolCallDelta(index, call.id, call.name, call.arguments)
+    yield FinishDelta(result.finish_reason)
+    yield UsageDelta(result.usage)
+
+
+def fold(deltas: Iterable[Delta]) -> ChatResult:
+    """The answer a delta stream adds up to."""
+    text: list[str] = []
+    calls: dict[int, list[str]] = {}
+    heads: dict[int, tuple[str, str]] = {}
+    finish: FinishReason = "stop"
+    usage = Usage()
+    for delta in deltas:
+        if isinstance(delta, TextDelta):
+            text.append(delta.text)
+        elif isinstance(delta, ToolCallDelta):
+            if delta.index not in heads:
+                heads[delta.index] = (delta.id or f"call_{delta.index}", delta.name or "")
+            calls.setdefault(delta.index, []).append(delta.arguments)
+        elif isinstance(delta, FinishDelta):
+            finish = delta.reason
+        else:
+            usage = delta.usage
+    tool_calls = tuple(
+        ToolCallResult(heads[i][0], heads[i][1], "".join(calls[i]) or "{}") for i in sorted(heads)
+    )
+    return ChatResult("".join(text) or None, tool_calls, finish, usage)
+
+
+class ChunkEncoder:
+    """Turns one answer's deltas into the ``chat.completion.chunk`` objects OpenAI streams."""
+
+    def __init__(
+        self, *, model: str, completion_id: str, created: int | None = None, include_usage: bool = False
+    ) -> None:
+        self._base: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()) if created is None else created,
+            "model": model,
+            "system_fingerprint": None,
+        }
+        if include_usage:
+            self._base["usage"] = None
+        self._include_usage = include_usage
+        self._finish: FinishReason = "stop"
+        self._usage = Usage()
+        self._tool_calls = False
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return {**self._base, "choices": [choice]}
+
+    def start(self) -> dict[str, Any]:
+        return self._chunk({"role": "assistant", "content": "", "refusal": None})
+
+    def encode(self, delta: Delta) -> dict[str, Any] | None:
+        """The chunk for ``delta`` (None for what is only sent at the end: finish, usage)."""
+        if isinstance(delta, TextDelta):
+            return self._chunk({"content": delta.text}) if delta.text else None
+        if isinstance(delta, ToolCallDelta):
+            self._tool_calls = True
+            call: dict[str, Any] = {"index": delta.index}
+            if delta.id is not None or delta.name is not None:
+                call["id"] = delta.id or f"call_{delta.index}"
+                call["type"] = "function"
+                call["function"] = {"name": delta.name or "", "arguments": delta.arguments}
+            else:
+                call["function"] = {"arguments": delta.arguments}
+            return self._chunk({"tool_calls": [call]})
+        if isinstance(delta, FinishDelta):
+            self._finish = delta.reason
+        else:
+            self._usage = delta.usage
+        return None
+
+    def finish(self) -> Iterator[dict[str, Any]]:
+        # A model that called tools and stopped for it says "stop" on some providers.
+        finish = "tool_calls" if self._tool_calls and self._finish == "stop" else self._finish
+        yield self._chunk({}, finish)
+        if self._include_usage:
+            yield {**self._base, "choices": [], "usage": _usage(self._usage)}
+
+
+def sse(payload: dict[str, Any] | str) -> bytes:
+    """One server-sent event: ``data: <json>`` (or a literal such as ``[DONE]``)."""
+    data = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return f"data: {data}\n\n".encode()
 
 
 def stream_body(
@@ -193,13 +286,14 @@ def stream_body(
     created: int | None = None,
     include_usage: bool = False,
 ) -> str:
-    """A complete ``text/event-stream`` body: one ``data:`` event per chunk, then ``[DONE]``."""
-    chunks = stream_chunks(
-        result, model=model, completion_id=completion_id, created=created, include_usage=include_usage
+    """A complete ``text/event-stream`` body for an answer already in hand, then ``[DONE]``."""
+    encoder = ChunkEncoder(
+        model=model, completion_id=completion_id, created=created, include_usage=include_usage
     )
-    events = [f"data: {json.dumps(c, separators=(',', ':'))}\n\n" for c in chunks]
-    events.append("data: [DONE]\n\n")
-    return "".join(events)
+    chunks = [encoder.start()]
+    chunks += [c for d in deltas_of(result) if (c := encoder.encode(d)) is not None]
+    chunks += encoder.finish()
+    return b"".join(sse(c) for c in chunks).decode() + sse("[DONE]").decode()
 
 
 def _encode_vector(vector: Sequence[float], encoding_format: str) -> list[float] | str:

@@ -1,22 +1,22 @@
-"""Exception handlers that turn every failure into an OpenAI-shaped JSON error response.
+"""Every failure as an OpenAI-shaped JSON error, and the per-request scope around each request.
 
-Powertools picks the handler registered for the nearest class in the exception's MRO, so the
-catch-all ``Exception`` handler would also swallow powertools' own ``RequestValidationError``
-(normally a 422) unless that class has a handler of its own, as it does here.
+:class:`RequestScope` is the outermost layer of the app: it reads the request context (caller,
+request id, deadline, trace), puts the request id and caller on every log line of the request,
+flushes the request's metrics at its end, and turns anything unexpected into a 500 without a
+traceback or a message (either may hold secrets) in the response or the log.
 """
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Mapping
-from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lambda_src import request_context
 from lambda_src.exceptions import (
     ApiError,
     InvalidRequestError,
@@ -24,87 +24,94 @@ from lambda_src.exceptions import (
     NotImplementedRouteError,
     UnknownRouteError,
 )
-from lambda_src.responses import error_body, error_response
+from lambda_src.responses import error_body, error_response, json_response
+from lambda_src.telemetry import logger, metrics
+from lambda_src.upstream import DEFAULT_BUDGET_SECONDS
 
-ErrorResponse = Response[dict[str, Any]]
+INTERNAL_ERROR = "The server had an error processing your request."
 
 
-def register_error_handlers(
-    app: ApiGatewayResolver, allowed_methods: Mapping[str, tuple[str, ...]], logger: Logger
-) -> None:
-    """Install the handlers on ``app``.
+def log_api_error(err: ApiError) -> None:
+    if err.status >= 500 and not isinstance(err, NotImplementedRouteError):
+        # The one log line for a server-side failure; ``reason`` never reaches the client.
+        logger.error(err.message, extra={"error_code": err.code, "status": err.status, "reason": err.reason})
 
-    ``allowed_methods`` (path -> methods) turns 404s on known paths into 405s; ``logger`` is the
-    handler's own (a child logger would take its service name from the environment at import).
-    """
 
-    def api_error(err: ApiError) -> ErrorResponse:
-        if err.status >= 500 and not isinstance(err, NotImplementedRouteError):
-            # The one log line for a server-side failure; ``reason`` never reaches the client.
-            logger.error(
-                err.message, extra={"error_code": err.code, "status": err.status, "reason": err.reason}
-            )
-        return error_response(err)
+async def api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    log_api_error(exc)
+    return error_response(exc)
 
-    def request_validation_error(err: RequestValidationError) -> ErrorResponse:
-        return error_response(_invalid_request(err))
 
-    # Powertools' own BadRequestError, UnauthorizedError, ...: keep their status, reshape the body.
-    def service_error(err: ServiceError) -> ErrorResponse:
-        kind = "invalid_request_error" if err.status_code < 500 else "server_error"
-        return Response(
-            status_code=err.status_code,
-            content_type=content_types.APPLICATION_JSON,
-            body=error_body(str(err.msg), type=kind),
-        )
+def http_error_handler(allowed_methods: Mapping[str, tuple[str, ...]]):  # type: ignore[no-untyped-def]
+    """Starlette's own 404 and 405 (no route; a path with another method) in OpenAI's shape."""
 
-    def not_found(_: NotFoundError) -> ErrorResponse:
-        method = app.current_event.http_method.upper()
-        path = app.current_event.path
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        method, path = request.method.upper(), request.url.path
         allowed = allowed_methods.get(path)
-        if allowed:
+        if exc.status_code in (404, 405) and allowed:
             return error_response(
                 MethodNotAllowedError(f"{method} is not allowed on {path}; use {', '.join(allowed)}"),
                 headers={"Allow": ", ".join(allowed)},
             )
-        # OpenAI's own wording for an unknown URL.
-        return error_response(UnknownRouteError(f"Invalid URL ({method} {path})"))
+        if exc.status_code == 404:
+            # OpenAI's own wording for an unknown URL.
+            return error_response(UnknownRouteError(f"Invalid URL ({method} {path})"))
+        kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
+        return json_response(error_body(str(exc.detail), type=kind), exc.status_code)
 
-    def unexpected(err: Exception) -> ErrorResponse:
-        # The type and where it was raised, never the message or a traceback: either may hold secrets.
-        frames = traceback.extract_tb(err.__traceback__)
-        where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
-        logger.error("unhandled exception", extra={"error_type": type(err).__name__, "where": where})
-        return Response(
-            status_code=500,
-            content_type=content_types.APPLICATION_JSON,
-            body=error_body("The server had an error processing your request.", type="server_error"),
-        )
-
-    # Calls rather than decorators: powertools' decorators are untyped, which strict mypy rejects.
-    app.exception_handler(ApiError)(api_error)
-    app.exception_handler(RequestValidationError)(request_validation_error)
-    app.exception_handler(ServiceError)(service_error)
-    app.not_found(not_found)
-    app.exception_handler(Exception)(unexpected)
+    return http_error
 
 
-def _invalid_request(err: RequestValidationError) -> InvalidRequestError:
-    errors = err.errors()
-    if not errors:
-        return InvalidRequestError("invalid request")
-    first = errors[0]
-    kind = str(first.get("type", "invalid"))
-    # Drop the leading "body"/"query"/...; OpenAI names params by their path in the body.
-    param = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-    # Only the location and the error type: pydantic's messages may echo the input.
-    if kind == "json_invalid":
-        param, message = None, "the request body is not valid JSON"
-    elif kind == "missing":
-        message = f"missing required parameter: {param!r}" if param else "the request body is required"
-    elif param:
-        message = f"invalid value for {param!r} ({kind})"
-    else:
-        message = f"invalid request body ({kind})"
-    more = len(errors) - 1
-    return InvalidRequestError(message + (f"; and {more} more error(s)" if more else ""), param=param)
+def unexpected(err: BaseException) -> Response:
+    # The type and where it was raised, never the message or a traceback: either may hold secrets.
+    frames = traceback.extract_tb(err.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
+    logger.error("unhandled exception", extra={"error_type": type(err).__name__, "where": where})
+    return json_response(error_body(INTERNAL_ERROR, type="server_error"), 500)
+
+
+class RequestScope:
+    """Pure ASGI middleware (it must not buffer streamed answers)."""
+
+    def __init__(self, app: ASGIApp, *, default_timeout: float = DEFAULT_BUDGET_SECONDS) -> None:
+        self.app = app
+        self.default_timeout = default_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            context = request_context.from_headers(scope["headers"], default_timeout=self.default_timeout)
+        except InvalidRequestError as err:
+            await error_response(err)(scope, receive, send)
+            return
+        request_context.bind(context)
+        keys = {"correlation_id": context.request_id}
+        if context.caller_arn:
+            keys["caller"] = context.caller_arn
+        logger.thread_safe_append_keys(**keys)
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as err:
+            if not started:
+                await unexpected(err)(scope, receive, send)
+            else:
+                unexpected(err)  # the answer is under way: log it; the stream ends here
+        finally:
+            if metrics.metric_set:
+                metrics.flush_metrics()
+            else:
+                metrics.clear_metrics()  # dimensions added by a call that then failed
+            logger.thread_safe_clear_keys()
+            request_context.bind(None)

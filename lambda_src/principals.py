@@ -1,4 +1,5 @@
-"""Who is calling: the IAM principal the Function URL's IAM authorizer put in the event.
+"""Who is calling: the IAM principal the Function URL's IAM authorizer names (read from the
+request context by :mod:`lambda_src.request_context`), and how it is compared with admin ARNs.
 
 With ``AWS_IAM`` auth, ``requestContext.authorizer.iam.userArn`` is the signer: an IAM user
 (``arn:aws:iam::<account>:user/<path/>name``) or an assumed-role session
@@ -12,20 +13,10 @@ account root, federated users) is compared exactly. Without IAM auth there is no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 _SESSION = re.compile(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/[^/]+$")
 _ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$")
-
-
-def caller_arn(event: Mapping[str, Any]) -> str | None:
-    """``requestContext.authorizer.iam.userArn``, or None (auth ``NONE``, or a malformed event)."""
-    context = event.get("requestContext")
-    authorizer = context.get("authorizer") if isinstance(context, Mapping) else None
-    iam = authorizer.get("iam") if isinstance(authorizer, Mapping) else None
-    arn = iam.get("userArn") if isinstance(iam, Mapping) else None
-    return arn if isinstance(arn, str) and arn else None
 
 
 def principal_key(arn: str) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Read a request body from a Function URL event and validate it into a request model.
+"""Validate a request body into a request model.
 
 Every failure is an :class:`InvalidRequestError` (400) or :class:`RequestTooLargeError` (413)
 whose message names the parameter and what is wrong, and never echoes what was sent: a
@@ -7,13 +7,10 @@ rejected body may hold anything, including secrets pasted by mistake.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -45,46 +42,28 @@ _EXPECTED = {
 _BOUNDS = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}
 
 
-def read_body(event: BaseProxyEvent) -> bytes:
-    """The raw body bytes: base64-decoded if the event says so, size-checked."""
-    body = event.get("body")
-    if not body:
+def check_body(raw: bytes) -> bytes:
+    """The raw body, if present, within the size limit and valid UTF-8."""
+    if not raw:
         raise InvalidRequestError("the request body is required")
-    if not isinstance(body, str):
-        raise InvalidRequestError("the request body is not valid JSON")
-    if event.get("isBase64Encoded"):
-        # Checked before decoding: base64 is 4/3 of the bytes it holds.
-        if len(body) > (MAX_BODY_BYTES // 3 + 1) * 4:
-            raise _too_large()
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidRequestError(
-                "the request body is marked base64-encoded but is not valid base64"
-            ) from None
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidRequestError("the request body is not valid UTF-8") from None
-    else:
-        try:
-            raw = body.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates
-            raise InvalidRequestError("the request body is not valid UTF-8") from None
     if len(raw) > MAX_BODY_BYTES:
-        raise _too_large()
+        raise too_large()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequestError("the request body is not valid UTF-8") from None
     return raw
 
 
-def parse_body(event: BaseProxyEvent, model: type[M]) -> M:
-    raw = read_body(event)
+def parse_body(raw: bytes, model: type[M]) -> M:
+    raw = check_body(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as err:
         raise describe_validation_error(err.errors(include_url=False, include_input=False)) from None
 
 
-def _too_large() -> RequestTooLargeError:
+def too_large() -> RequestTooLargeError:
     return RequestTooLargeError(f"the request body is larger than {MAX_BODY_BYTES} bytes")
 
 

@@ -1,12 +1,15 @@
-"""OpenAI-shaped JSON error responses."""
+"""OpenAI-shaped JSON responses: answers and errors, as compact JSON in one body."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from starlette.responses import Response
 
 from lambda_src.exceptions import ApiError
+
+JSON = "application/json"
 
 
 def error_body(
@@ -20,15 +23,23 @@ def error_body(
     return {"error": {"message": message, "type": type, "code": code, "param": param}}
 
 
-def error_response(err: ApiError, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    all_headers = dict(headers or {})
+def api_error_body(err: ApiError) -> dict[str, Any]:
+    return error_body(err.message, type=err.type, code=err.code, param=err.param)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":"))
+    return Response(body, status_code=status, media_type=JSON, headers=headers)
+
+
+def error_headers(err: ApiError) -> dict[str, str]:
+    headers: dict[str, str] = {}
     if err.should_retry is not None:
-        all_headers["x-should-retry"] = "true" if err.should_retry else "false"
+        headers["x-should-retry"] = "true" if err.should_retry else "false"
     if err.retry_after is not None:
-        all_headers["Retry-After"] = str(err.retry_after)
-    return Response(
-        status_code=err.status,
-        content_type=content_types.APPLICATION_JSON,
-        body=error_body(err.message, type=err.type, code=err.code, param=err.param),
-        headers=all_headers or None,
-    )
+        headers["Retry-After"] = str(err.retry_after)
+    return headers
+
+
+def error_response(err: ApiError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(api_error_body(err), err.status, {**error_headers(err), **(headers or {})})

@@ -23,6 +23,8 @@ LOG_PROMPTS = "LOG_PROMPTS"
 # A local inventory JSON used instead of the SSM parameter (``scripts/serve`` writes one).
 INVENTORY_FILE = "INVENTORY_FILE"
 UPSTREAM_TIMEOUT_SECONDS = "UPSTREAM_TIMEOUT_SECONDS"
+# A stream that sends nothing for this long ends with an error event.
+STREAM_IDLE_TIMEOUT_SECONDS = "STREAM_IDLE_TIMEOUT_SECONDS"
 # A local JSON file of API keys used instead of the keys secret (``scripts/serve --keys-file``).
 KEYS_FILE = "KEYS_FILE"
 # botocore's attempts per call; the third-party SDKs get the same number of attempts.
@@ -33,6 +35,7 @@ OVERRIDE_ROLE_ARNS = "OVERRIDE_ROLE_ARNS"
 
 DEFAULT_INVENTORY_MAX_AGE_SECONDS = 300
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 60.0
+DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 30.0
 MAX_UPSTREAM_TIMEOUT_SECONDS = 900.0
 DEFAULT_MAX_ATTEMPTS = 3
 _ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]{1,1024}$")
@@ -48,8 +51,10 @@ class Settings:
     # Prompts and completions may hold personal data: logged only when explicitly enabled.
     log_prompts: bool = False
     inventory_file: str | None = None
-    # Read timeout of one upstream attempt (botocore retries within AWS_MAX_ATTEMPTS).
+    # Read timeout of one socket read upstream (botocore retries within AWS_MAX_ATTEMPTS); the
+    # request's deadline bounds each call in total.
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    stream_idle_timeout_seconds: float = DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
     keys_file: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     # Only read in a dev stage; elsewhere runtime overrides are refused whatever these hold.
@@ -75,7 +80,12 @@ class Settings:
             inventory_max_age_seconds=_max_age(env.get(INVENTORY_MAX_AGE_SECONDS)),
             log_prompts=_flag(LOG_PROMPTS, env.get(LOG_PROMPTS)),
             inventory_file=inventory_file,
-            upstream_timeout_seconds=_timeout(env.get(UPSTREAM_TIMEOUT_SECONDS)),
+            upstream_timeout_seconds=_timeout(UPSTREAM_TIMEOUT_SECONDS, env.get(UPSTREAM_TIMEOUT_SECONDS)),
+            stream_idle_timeout_seconds=_timeout(
+                STREAM_IDLE_TIMEOUT_SECONDS,
+                env.get(STREAM_IDLE_TIMEOUT_SECONDS),
+                DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
+            ),
             keys_file=env.get(KEYS_FILE, "").strip() or None,
             max_attempts=_attempts(env.get(AWS_MAX_ATTEMPTS)),
             admin_principals=_arns(ADMIN_PRINCIPALS, env.get(ADMIN_PRINCIPALS)),
@@ -107,9 +117,9 @@ def _flag(variable: str, raw: str | None) -> bool:
     raise ConfigurationError(f"the function is misconfigured: {variable} must be 'true' or 'false'")
 
 
-def _timeout(raw: str | None) -> float:
+def _timeout(variable: str, raw: str | None, default: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS) -> float:
     if raw is None or not raw.strip():
-        return DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+        return default
     try:
         value = float(raw.strip())
     except ValueError:
@@ -117,7 +127,7 @@ def _timeout(raw: str | None) -> float:
     # "not (0 < x <= max)" also rejects NaN.
     if not 0 < value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
         raise ConfigurationError(
-            f"the function is misconfigured: {UPSTREAM_TIMEOUT_SECONDS} must be a number of seconds "
+            f"the function is misconfigured: {variable} must be a number of seconds "
             f"above 0 and at most {MAX_UPSTREAM_TIMEOUT_SECONDS:g}"
         )
     return value

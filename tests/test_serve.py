@@ -1,72 +1,64 @@
-"""serve.py: HTTP requests become Function URL events, handler responses become HTTP responses."""
+"""serve.py: the app behind a local stand-in for the Lambda Web Adapter."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
 import serve
 from modules.config import DeploymentConfig
+from tests.fakes.asgi import call_app
 from tests.fakes.control_plane import FakeSts
 
 
-def test_json_request_is_a_text_event() -> None:
-    event = serve.to_event(
-        "post",
-        "/v1/chat/completions?x=1&x=2",
-        [("Content-Type", "application/json"), ("X-Trace", "a"), ("X-Trace", "b"), ("Cookie", "c=1; d=2")],
-        b'{"model": "m"}',
+async def _echo_context(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that answers with the context headers it was given."""
+    found = [[k.decode(), v.decode()] for k, v in scope["headers"] if k.startswith(b"x-amzn-")]
+    body = json.dumps(found).encode()
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _context_through(adapter: serve.LocalAdapter, headers: dict[str, str]) -> dict[str, list[Any]]:
+    status, _, body = call_app(adapter, "GET", "/v1/models", headers=headers)
+    assert status == 200
+    seen: dict[str, list[Any]] = {}
+    for name, value in json.loads(body):
+        seen.setdefault(name, []).append(json.loads(value))
+    return seen
+
+
+def test_the_local_adapter_replaces_client_context_headers_with_its_own() -> None:
+    caller = "arn:aws:sts::111122223333:assumed-role/app/bob"
+    adapter = serve.LocalAdapter(_echo_context, caller_arn=caller, timeout_seconds=30, function_arn="arn:f")
+    forged = {"authorizer": {"iam": {"userArn": "arn:aws:iam::111122223333:role/Admin"}}}
+
+    seen = _context_through(
+        adapter,
+        {"x-amzn-request-context": json.dumps(forged), "X-Amzn-Lambda-Context": json.dumps({"deadline": 1})},
     )
 
-    parsed = LambdaFunctionUrlEvent(event)
-    assert (parsed.http_method, parsed.path, parsed.raw_query_string) == (
-        "POST",
-        "/v1/chat/completions",
-        "x=1&x=2",
-    )
-    assert parsed.query_string_parameters == {"x": "1,2"}
-    assert parsed.headers["x-trace"] == "a,b"
-    assert event["cookies"] == ["c=1", "d=2"]
-    assert parsed.is_base64_encoded is False
-    assert parsed.json_body == {"model": "m"}
-    assert parsed.request_context.request_id
+    [context] = seen["x-amzn-request-context"]
+    assert context["authorizer"]["iam"]["userArn"] == caller
+    assert context["authorizer"]["iam"]["accountId"] == "111122223333"
+    [lambda_context] = seen["x-amzn-lambda-context"]
+    assert lambda_context["request_id"] == context["requestId"]
+    assert lambda_context["deadline"] > (time.time() + 20) * 1000  # the config's timeout, not the client's
 
 
-@pytest.mark.parametrize(
-    ("content_type", "body"),
-    [("application/octet-stream", b"\x00\x01"), ("application/json", b"\xff\xfe not utf-8"), ("", b"abc")],
-)
-def test_binary_or_undeclared_bodies_are_base64(content_type: str, body: bytes) -> None:
-    event = serve.to_event("POST", "/x", [("Content-Type", content_type)] if content_type else [], body)
-
-    assert event["isBase64Encoded"] is True
-    assert base64.b64decode(event["body"]) == body
-
-
-def test_no_body_no_key() -> None:
-    event = serve.to_event("GET", "/health", [], b"")
-
-    assert "body" not in event and "queryStringParameters" not in event
-
-
-def test_response_conversion() -> None:
-    status, headers, body = serve.from_response(
-        {"statusCode": 429, "headers": {"Retry-After": "2"}, "cookies": ["a=1"], "body": '{"e": 1}'}
-    )
-    binary = serve.from_response(
-        {"statusCode": 200, "body": base64.b64encode(b"\x00").decode(), "isBase64Encoded": True}
-    )
-
-    assert (status, headers, body) == (429, [("Retry-After", "2"), ("Set-Cookie", "a=1")], b'{"e": 1}')
-    assert binary == (200, [], b"\x00")
+def test_without_a_caller_the_context_has_no_authorizer() -> None:
+    adapter = serve.LocalAdapter(_echo_context, caller_arn=None, timeout_seconds=30, function_arn="arn:f")
+    [context] = _context_through(adapter, {})["x-amzn-request-context"]
+    assert "authorizer" not in context
 
 
 def test_serve_does_not_import_cdktf() -> None:
@@ -88,16 +80,6 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 ADMIN = "arn:aws:iam::111122223333:role/Admin"
 ROLE = "arn:aws:iam::444455556666:role/experiments"
-
-
-def test_a_caller_arn_becomes_the_iam_authorizer_of_each_event() -> None:
-    caller = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
-
-    event = serve.to_event("GET", "/v1/models", [], b"", caller_arn=caller)
-
-    assert event["requestContext"]["authorizer"]["iam"]["userArn"] == caller
-    assert event["requestContext"]["authorizer"]["iam"]["accountId"] == "111122223333"
-    assert "authorizer" not in serve.to_event("GET", "/v1/models", [], b"")["requestContext"]
 
 
 def _config(stage: str, **extra: Any) -> DeploymentConfig:

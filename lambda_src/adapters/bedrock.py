@@ -9,10 +9,11 @@ model id, any cross-region inference profile id, or a model / profile ARN.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lambda_src.adapters import bedrock_native
+from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
 from lambda_src.api_types import (
     AssistantMessage,
@@ -30,10 +31,15 @@ from lambda_src.aws_clients import AwsClients
 from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
 from lambda_src.chat import (
     ChatResult,
+    Delta,
     EmbeddingResult,
+    FinishDelta,
     FinishReason,
+    TextDelta,
+    ToolCallDelta,
     ToolCallResult,
     Usage,
+    UsageDelta,
     extra_model_kwargs,
     generation_params,
 )
@@ -250,6 +256,42 @@ def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
     )
 
 
+def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]:
+    """Deltas from ConverseStream's events (as botocore parses them), in order."""
+    tool_index: dict[int, int] = {}
+    for event in events:
+        if "contentBlockStart" in event:
+            block = event["contentBlockStart"]
+            use = (block.get("start") or {}).get("toolUse")
+            if isinstance(use, dict):
+                index = tool_index.setdefault(_count(block.get("contentBlockIndex")), len(tool_index))
+                yield ToolCallDelta(index, str(use.get("toolUseId", "")), str(use.get("name", "")))
+        elif "contentBlockDelta" in event:
+            block = event["contentBlockDelta"]
+            delta = block.get("delta") or {}
+            if isinstance(delta.get("text"), str):
+                yield TextDelta(delta["text"])
+            elif isinstance(delta.get("toolUse"), dict):
+                position = _count(block.get("contentBlockIndex"))
+                if position not in tool_index:
+                    raise UpstreamError(
+                        "the model streamed a malformed tool call",
+                        reason="converse_stream: toolUse delta first",
+                    )
+                yield ToolCallDelta(tool_index[position], arguments=str(delta["toolUse"].get("input", "")))
+        elif "messageStop" in event:
+            stop_reason = str(event["messageStop"].get("stopReason", ""))
+            if stop_reason in _MALFORMED:
+                raise UpstreamError(
+                    "the model produced malformed output", reason=f"converse_stream stopReason {stop_reason}"
+                )
+            yield FinishDelta("tool_calls" if tool_index else STOP_REASONS.get(stop_reason, "stop"))
+        elif "metadata" in event:
+            usage = event["metadata"].get("usage")
+            if isinstance(usage, dict):
+                yield UsageDelta(Usage(_count(usage.get("inputTokens")), _count(usage.get("outputTokens"))))
+
+
 # --- the client call ----------------------------------------------------------------------------
 
 
@@ -275,6 +317,20 @@ class BedrockModel:
             payload, headers = self._invoke(body)
             return bedrock_native.from_chat_body(base_model_provider(spec), payload, headers)
         raise ConfigurationError(f"model {spec.id!r}: api {api!r} does not apply to Bedrock models")
+
+    def stream(self, request: ChatCompletionRequest) -> DeltaStream:
+        spec = self._spec
+        if (spec.api or "converse") != "converse":
+            return DeltaStream.of(self.chat(request))  # InvokeModel bodies are answered whole
+        events = self._call("converse_stream", to_converse_request(spec, request))["stream"]
+        return DeltaStream(self._mapped(from_converse_stream(events)), close=response_closer(_raw(events)))
+
+    def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:
+        """Errors met mid-stream (exception events, broken connections) as API errors."""
+        try:
+            yield from deltas
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, self._spec) from err
 
     def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         family = bedrock_native.embedding_family(self._spec, base_model_provider(self._spec))
@@ -319,3 +375,9 @@ class BedrockModel:
             return getattr(self._client(), operation)(**kwargs)
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, self._spec) from err
+
+
+def _raw(events: Any) -> Any:
+    # botocore keeps the HTTP response of an event stream private; closing the EventStream
+    # itself is the fallback (it cannot wake a read blocked in another thread).
+    return getattr(events, "_raw_stream", events)

@@ -102,6 +102,9 @@ def _client_error(err: ClientError, spec: ModelSpec) -> ApiError:
     response: dict[str, Any] = err.response or {}
     error = response.get("Error", {}) or {}
     code = str(error.get("Code") or "Unknown")
+    # Exception events in a response stream name their type in lower camel case
+    # (throttlingException, modelStreamErrorException): compare them as the API's own codes.
+    code = code[:1].upper() + code[1:]
     message = str(error.get("Message") or "")
     status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
     reason = f"{err.operation_name} {code} (HTTP {status})"

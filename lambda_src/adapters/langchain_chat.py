@@ -1,8 +1,9 @@
 """Third-party chat models through LangChain: OpenAI request -> LangChain messages -> our result.
 
-Imported only by :meth:`lambda_src.adapters.third_party.ThirdPartyModel.chat`: LangChain and the
-provider SDKs come from the provider layer. Mapping is pure (:func:`to_langchain_messages`,
-:func:`call_options`, :func:`from_ai_message`); :func:`chat` makes the one call. Keys are
+Imported only by :class:`lambda_src.adapters.third_party.ThirdPartyModel` when it is called:
+LangChain and the provider SDKs come from the provider layer. Mapping is pure
+(:func:`to_langchain_messages`, :func:`call_options`, :func:`from_ai_message`,
+:func:`deltas_from_chunks`); :func:`chat` and :func:`stream` make the one call. Keys are
 passed to each constructor explicitly, never through ``os.environ`` (which every thread and
 every library would see).
 
@@ -14,28 +15,43 @@ generation settings and tools are given per call.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
 from lambda_src import api_types as api
+from lambda_src.adapters.base import DeltaStream
+from lambda_src.adapters.connections import Connection
 from lambda_src.adapters.provider_errors import map_provider_error
-from lambda_src.adapters.third_party import Connection
 from lambda_src.chat import (
     ChatResult,
+    Delta,
+    FinishDelta,
     FinishReason,
     GenerationParams,
+    TextDelta,
+    ToolCallDelta,
     ToolCallResult,
     Usage,
+    UsageDelta,
     extra_model_kwargs,
     generation_params,
 )
 from lambda_src.exceptions import (
+    ApiError,
     ConfigurationError,
     InvalidRequestError,
     ProviderNotSupportedError,
@@ -362,14 +378,15 @@ def from_ai_message(message: AIMessage) -> ChatResult:
 # --- the call -----------------------------------------------------------------------------------
 
 
-def chat(
+def _prepared(
     connection: Connection,
     spec: ModelSpec,
     request: api.ChatCompletionRequest,
     *,
     timeout: float,
     max_retries: int,
-) -> ChatResult:
+) -> tuple[Any, list[BaseMessage], CallOptions]:
+    """The chat model (tools bound), the messages and the call options for one request."""
     flavor = FLAVORS[connection.provider]
     options = call_options(connection.provider, spec, request, timeout=timeout, retries=max_retries)
     messages = to_langchain_messages(request, leading_system=flavor.leading_system)
@@ -386,13 +403,101 @@ def chat(
             f"model {spec.id!r}: the {connection.provider} client could not be created",
             reason=type(err).__name__,
         ) from None
-    try:
-        if options.tools:
-            bind: dict[str, Any] = {} if options.tool_choice is None else {"tool_choice": options.tool_choice}
+    if options.tools:
+        bind: dict[str, Any] = {} if options.tool_choice is None else {"tool_choice": options.tool_choice}
+        try:
             model = model.bind_tools(list(options.tools), **bind)
+        except Exception as err:
+            raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
+    return model, messages, options
+
+
+def chat(
+    connection: Connection,
+    spec: ModelSpec,
+    request: api.ChatCompletionRequest,
+    *,
+    timeout: float,
+    max_retries: int,
+) -> ChatResult:
+    model, messages, options = _prepared(connection, spec, request, timeout=timeout, max_retries=max_retries)
+    try:
         answer = model.invoke(messages, **options.kwargs)
     except Exception as err:  # whatever the provider's SDK or the integration raises
         raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
     if not isinstance(answer, AIMessage):
         raise UpstreamError(f"model {spec.id!r} answered something that is not a chat message")
     return from_ai_message(answer)
+
+
+# Integrations that report token usage in a stream only when asked.
+_STREAM_USAGE = frozenset({"openai", "azure_openai", "ai21"})
+
+
+def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
+    """Deltas from LangChain's ``AIMessageChunk`` stream; usage reported in parts is added up."""
+    prompt = completion = 0
+    saw_usage = False
+    finish: FinishReason | None = None
+    calls = False
+    for chunk in chunks:
+        if not isinstance(chunk, AIMessageChunk):
+            raise UpstreamError("the provider streamed something that is not a chat message")
+        text = _text(chunk.content)
+        if text:
+            yield TextDelta(text)
+        for call in chunk.tool_call_chunks:
+            calls = True
+            yield ToolCallDelta(
+                _count(call.get("index")),
+                call.get("id") or None,
+                call.get("name") or None,
+                call.get("args") or "",
+            )
+        metadata = {**chunk.additional_kwargs, **chunk.response_metadata}
+        raw = metadata.get("finish_reason") or metadata.get("stop_reason")
+        if raw:
+            finish = FINISH_REASONS.get(str(raw).lower(), "stop")
+        usage: Mapping[str, Any] | None = chunk.usage_metadata
+        if usage:
+            saw_usage = True
+            prompt += _count(usage.get("input_tokens"))
+            completion += _count(usage.get("output_tokens"))
+    yield FinishDelta("tool_calls" if calls and finish in (None, "stop") else (finish or "stop"))
+    if saw_usage:
+        yield UsageDelta(Usage(prompt, completion))
+
+
+def stream(
+    connection: Connection,
+    spec: ModelSpec,
+    request: api.ChatCompletionRequest,
+    *,
+    timeout: float,
+    max_retries: int,
+) -> DeltaStream:
+    """Start the provider's stream; errors until its first chunk are raised here."""
+    model, messages, options = _prepared(connection, spec, request, timeout=timeout, max_retries=max_retries)
+    kwargs = dict(options.kwargs)
+    if connection.provider in _STREAM_USAGE:
+        kwargs["stream_usage"] = True
+    secrets = (connection.api_key,)
+    try:
+        chunks = iter(model.stream(messages, **kwargs))
+        first = next(chunks, None)
+    except Exception as err:
+        raise map_provider_error(err, spec, secrets=secrets) from err
+
+    def mapped() -> Iterator[Delta]:
+        try:
+            yield from deltas_from_chunks(itertools.chain(() if first is None else (first,), chunks))
+        except (GeneratorExit, ApiError):
+            raise
+        except Exception as err:
+            raise map_provider_error(err, spec, secrets=secrets) from err
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    return DeltaStream(mapped())

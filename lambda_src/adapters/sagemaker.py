@@ -7,13 +7,15 @@ component) and makes the one client call.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
-from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for
+from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for, sse_data
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.aws_clients import AwsClients
-from lambda_src.chat import ChatResult
+from lambda_src.chat import ChatResult, Delta
 from lambda_src.inventory import ModelSpec
 
 
@@ -57,3 +59,33 @@ class SageMakerModel:
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, spec) from err
         return codec.decode(body, invocation)
+
+    def stream(self, request: ChatCompletionRequest) -> DeltaStream:
+        spec = self._spec
+        codec = codec_for(spec)
+        invocation = codec.encode_stream(spec, request)
+        if invocation is None:
+            return DeltaStream.of(self.chat(request))  # the container answers whole
+        try:
+            client = self._clients.get("sagemaker-runtime", spec.region, spec.role_arn, spec.external_id)
+            response = client.invoke_endpoint_with_response_stream(**invoke_endpoint_kwargs(spec, invocation))
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, spec) from err
+        events = response["Body"]
+        parts = (e["PayloadPart"]["Bytes"] for e in events if "PayloadPart" in e)
+        return DeltaStream(
+            self._mapped(codec.decode_stream(sse_data(parts), invocation)),
+            close=response_closer(_raw(events)),
+        )
+
+    def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:
+        try:
+            yield from deltas
+        except UPSTREAM_EXCEPTIONS as err:
+            raise map_aws_error(err, self._spec) from err
+
+
+def _raw(events: Any) -> Any:
+    # botocore keeps the HTTP response of an event stream private; closing the EventStream
+    # itself is the fallback (it cannot wake a read blocked in another thread).
+    return getattr(events, "_raw_stream", events)

@@ -16,7 +16,7 @@ attributes) and the container's answer into a :class:`ChatResult`. Which codec a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,9 +25,14 @@ from lambda_src.adapters.prompts import build_prompt, conversation
 from lambda_src.api_types import ChatCompletionRequest, NamedToolChoice
 from lambda_src.chat import (
     ChatResult,
+    Delta,
+    FinishDelta,
     FinishReason,
+    TextDelta,
+    ToolCallDelta,
     ToolCallResult,
     Usage,
+    UsageDelta,
     extra_model_kwargs,
     generation_params,
 )
@@ -94,6 +99,48 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def sse_data(parts: Iterable[bytes]) -> Iterator[str]:
+    """The ``data:`` payloads of a server-sent event stream split into arbitrary byte chunks."""
+    buffer = b""
+    for part in parts:
+        buffer += part
+        while True:
+            cut = min((i for i in (buffer.find(b"\n\n"), buffer.find(b"\r\n\r\n")) if i >= 0), default=-1)
+            if cut < 0:
+                break
+            event, buffer = buffer[:cut], buffer[cut:].lstrip(b"\r\n")
+            data = [line[5:].lstrip() for line in event.splitlines() if line.startswith(b"data:")]
+            if data:
+                yield b"\n".join(data).decode("utf-8", errors="replace")
+    if buffer.strip().startswith(b"data:"):
+        yield buffer.strip()[5:].lstrip().decode("utf-8", errors="replace")
+
+
+class StopCutter:
+    """Streams text up to the first stop sequence, holding back what may be a stop's beginning."""
+
+    def __init__(self, stops: tuple[str, ...]) -> None:
+        self._stops = tuple(s for s in stops if s)
+        self._held = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        if self.stopped:
+            return ""
+        self._held += text
+        cut, found = cut_at_stops(self._held, self._stops)
+        if found:
+            self.stopped, self._held = True, ""
+            return cut
+        keep = max((len(s) - 1 for s in self._stops), default=0)
+        out, self._held = (self._held[:-keep], self._held[-keep:]) if keep else (self._held, "")
+        return out
+
+    def flush(self) -> str:
+        out, self._held = ("" if self.stopped else self._held), ""
+        return out
+
+
 class Codec:
     name: ClassVar[str]
 
@@ -102,6 +149,23 @@ class Codec:
 
     def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
         raise NotImplementedError
+
+    def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
+        """The streaming request, or None where the container cannot stream."""
+        return None
+
+    def decode_stream(self, events: Iterable[str], invocation: Invocation) -> Iterator[Delta]:
+        """Deltas from the container's server-sent event payloads."""
+        raise NotImplementedError
+
+
+def _event(data: str, codec: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise UpstreamError(
+            "the model endpoint streamed an event that is not JSON", reason=f"{codec}: stream event not JSON"
+        ) from None
 
 
 class TgiMessages(Codec):
@@ -132,6 +196,39 @@ class TgiMessages(Codec):
                 body["tool_choice"] = choice
         return Invocation(json.dumps(body).encode())
 
+    def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
+        body = json.loads(self.encode(spec, request).body)
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+        return Invocation(json.dumps(body).encode(), accept="text/event-stream")
+
+    def decode_stream(self, events: Iterable[str], invocation: Invocation) -> Iterator[Delta]:
+        for data in events:
+            if data.strip() == "[DONE]":
+                return
+            chunk = _event(data, self.name)
+            if not isinstance(chunk, dict):
+                raise _malformed(self.name)
+            if chunk.get("error"):
+                raise UpstreamError(
+                    "the model endpoint failed while streaming", reason=f"{self.name}: error event"
+                )
+            usage = chunk.get("usage")
+            if isinstance(usage, dict):
+                yield UsageDelta(
+                    Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+                )
+            for choice in chunk.get("choices") or ():
+                if not isinstance(choice, dict):
+                    raise _malformed(self.name)
+                delta = choice.get("delta") or {}
+                if isinstance(delta.get("content"), str) and delta["content"]:
+                    yield TextDelta(delta["content"])
+                for call in delta.get("tool_calls") or ():
+                    yield _tool_call_delta(call, self.name)
+                if choice.get("finish_reason"):
+                    yield FinishDelta(FINISH_REASONS.get(str(choice["finish_reason"]), "stop"))
+
     def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
         payload = _json(body, self.name)
         try:
@@ -151,6 +248,22 @@ class TgiMessages(Codec):
             finish_reason=finish,
             usage=Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))),
         )
+
+
+def _tool_call_delta(raw: Any, codec: str) -> ToolCallDelta:
+    if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
+        raise _malformed(codec)
+    function = raw["function"]
+    arguments = function.get("arguments", "")
+    if not isinstance(arguments, str):  # TGI may send the arguments as an object
+        arguments = json.dumps(arguments)
+    name = function.get("name")
+    return ToolCallDelta(
+        _count(raw.get("index")),
+        str(raw["id"]) if raw.get("id") else None,
+        name if isinstance(name, str) else None,
+        arguments,
+    )
 
 
 def _tool_call(raw: Any, index: int) -> ToolCallResult:
@@ -188,6 +301,40 @@ class TgiGenerate(Codec):
             parameters["stop"] = list(stops)
         body = {"inputs": prompt, "parameters": parameters}
         return Invocation(json.dumps(body).encode(), stops=stops)
+
+    def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
+        plain = self.encode(spec, request)
+        body = {**json.loads(plain.body), "stream": True}
+        return Invocation(json.dumps(body).encode(), accept="text/event-stream", stops=plain.stops)
+
+    def decode_stream(self, events: Iterable[str], invocation: Invocation) -> Iterator[Delta]:
+        cutter = StopCutter(invocation.stops)
+        details: dict[str, Any] = {}
+        for data in events:
+            event = _event(data, self.name)
+            if not isinstance(event, dict):
+                raise _malformed(self.name)
+            if event.get("error"):
+                raise UpstreamError(
+                    "the model endpoint failed while streaming", reason=f"{self.name}: error event"
+                )
+            token = event.get("token") or {}
+            speaks = (
+                isinstance(token, dict) and isinstance(token.get("text"), str) and not token.get("special")
+            )
+            if speaks and (text := cutter.feed(token["text"])):
+                yield TextDelta(text)
+            if isinstance(event.get("details"), dict):
+                details = event["details"]
+        if text := cutter.flush():
+            yield TextDelta(text)
+        yield FinishDelta(
+            "stop" if cutter.stopped else FINISH_REASONS.get(str(details.get("finish_reason")), "stop")
+        )
+        prefill = details.get("prefill")
+        yield UsageDelta(
+            Usage(len(prefill) if isinstance(prefill, list) else 0, _count(details.get("generated_tokens")))
+        )
 
     def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
         payload = _json(body, self.name)

@@ -2,7 +2,7 @@
 
 This module decides *where* and *with which key* a model is called (:func:`resolve_connection`,
 pure) and makes the call through :mod:`lambda_src.adapters.langchain_chat`, which is imported
-only here, inside :meth:`ThirdPartyModel.chat`: LangChain lives in the provider layer, which
+only here, when a model is called: LangChain lives in the provider layer, which
 only deployments with third-party providers have, and Bedrock and SageMaker requests never pay
 for importing it.
 
@@ -26,9 +26,11 @@ others, so AI21 is reached with langchain-openai on AI21's OpenAI-compatible cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lambda_src.adapters.base import DeltaStream
+from lambda_src.adapters.connections import Connection
 from lambda_src.api_keys import ApiKeys, load_keys
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.aws_clients import AwsClients
@@ -61,19 +63,6 @@ PROVIDER_KEYS: dict[str, ProviderKeys] = {
     "cohere": ProviderKeys("Cohere", "COHERE_API_KEY", "COHERE_BASE_URL", "https://api.cohere.com"),
     "mistral": ProviderKeys("Mistral", "MISTRAL_API_KEY", "MISTRAL_BASE_URL", "https://api.mistral.ai/v1"),
 }
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Everything needed to reach one model; hashable, so clients can be reused per connection."""
-
-    provider: str
-    model: str
-    base_url: str
-    api_key: str = field(repr=False)
-    # Azure OpenAI only.
-    api_version: str | None = None
-    deployment: str | None = None
 
 
 def resolve_connection(spec: ModelSpec, keys: ApiKeys) -> Connection:
@@ -139,3 +128,15 @@ class ThirdPartyModel:
             max_retries=settings.max_attempts - 1,
         )
         return result
+
+    def stream(self, request: ChatCompletionRequest) -> DeltaStream:
+        settings = self._settings or get_settings()
+        connection = resolve_connection(self._spec, load_keys(settings))
+        stream: DeltaStream = _langchain().stream(
+            connection,
+            self._spec,
+            request,
+            timeout=settings.upstream_timeout_seconds,
+            max_retries=settings.max_attempts - 1,
+        )
+        return stream

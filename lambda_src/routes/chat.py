@@ -3,54 +3,101 @@
 Runtime overrides (``custom_model``, ``model_overrides``) are resolved by
 :mod:`lambda_src.overrides`, for admin callers in a dev stage only.
 
-``stream: true`` answers with a complete ``text/event-stream`` body (chunks, then ``[DONE]``):
-Lambda's Python runtime cannot stream a response through a Function URL, so the model is
-called once and its answer is sent as the chunks OpenAI would have streamed.
+``stream: true`` streams the model's answer as it is generated: the upstream stream is opened
+first (an error there is an ordinary HTTP error), then each delta goes out as a
+``chat.completion.chunk`` event. An error after the first byte is sent as an error event and
+ends the stream; a client that goes away closes the upstream stream.
 """
 
 from __future__ import annotations
 
-import json
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.router import LambdaFunctionUrlRouter
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 
+from lambda_src import request_context
 from lambda_src.adapters import chat_model
+from lambda_src.adapters.base import ChatModel, DeltaStream
 from lambda_src.api_types import ChatCompletionRequest, text_of
 from lambda_src.aws_clients import get_clients
-from lambda_src.chat import ChatResult, completion_body, new_completion_id, stream_body
+from lambda_src.chat import ChatResult, ChunkEncoder, Delta, completion_body, fold, new_completion_id, sse
+from lambda_src.error_handlers import log_api_error
+from lambda_src.exceptions import ApiError
 from lambda_src.inventory import ModelSpec
 from lambda_src.overrides import chat_spec, which
-from lambda_src.principals import caller_arn
 from lambda_src.request_body import parse_body
-from lambda_src.settings import get_settings
-from lambda_src.telemetry import UpstreamCall, logger, upstream_call
-
-router = LambdaFunctionUrlRouter()  # type: ignore[no-untyped-call]  # powertools leaves __init__ unannotated
+from lambda_src.responses import api_error_body, json_response
+from lambda_src.routes import read_body
+from lambda_src.settings import Settings, get_settings
+from lambda_src.telemetry import UpstreamCall, logger, record_failure, record_success, upstream_call
+from lambda_src.upstream import next_delta, run_upstream
 
 EVENT_STREAM = "text/event-stream"
+# Proxies must pass each event on as it comes.
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-@router.post("/v1/chat/completions")
-def chat_completions() -> Response[str]:
-    request = parse_body(router.current_event, ChatCompletionRequest)
+async def chat_completions(request: Request) -> Response:
+    chat_request = parse_body(await read_body(request), ChatCompletionRequest)
     settings = get_settings()
+    context = request_context.current()
+    caller = context.caller_arn if context else None
     # Overrides are authorized here, before any key, role or model is touched.
-    spec = chat_spec(request, settings, caller_arn(router.current_event.raw_event))
+    spec = await run_upstream(lambda: chat_spec(chat_request, settings, caller))
     model = chat_model(spec, get_clients(settings.upstream_timeout_seconds))
+    if chat_request.stream:
+        return await _stream(spec, model, chat_request, settings)
     with upstream_call(spec, "chat") as call:
-        result = model.chat(request)
+        result = await run_upstream(lambda: model.chat(chat_request))
         call.usage = result.usage
-    _log(spec, request, result, call, settings.log_prompts)
-    completion_id = new_completion_id()
-    if request.stream:
-        body = stream_body(
-            result, model=spec.id, completion_id=completion_id, include_usage=request.include_usage_chunk
-        )
-        return Response(200, EVENT_STREAM, body, headers={"Cache-Control": "no-cache"})
-    payload = completion_body(result, model=spec.id, completion_id=completion_id)
-    return Response(200, content_types.APPLICATION_JSON, json.dumps(payload, separators=(",", ":")))
+    _log(spec, chat_request, result, call, settings.log_prompts)
+    return json_response(completion_body(result, model=spec.id, completion_id=new_completion_id()))
+
+
+async def _stream(
+    spec: ModelSpec, model: ChatModel, chat_request: ChatCompletionRequest, settings: Settings
+) -> Response:
+    call = UpstreamCall()
+    start = time.perf_counter()
+    try:
+        stream: DeltaStream = await run_upstream(lambda: model.stream(chat_request))
+    except ApiError as err:
+        record_failure(spec, "chat_stream", err, (time.perf_counter() - start) * 1000)
+        raise
+    encoder = ChunkEncoder(
+        model=spec.id, completion_id=new_completion_id(), include_usage=chat_request.include_usage_chunk
+    )
+
+    async def events() -> AsyncIterator[bytes]:
+        seen: list[Delta] = []
+        try:
+            yield sse(encoder.start())
+            while (delta := await next_delta(stream, settings.stream_idle_timeout_seconds)) is not None:
+                seen.append(delta)
+                if (chunk := encoder.encode(delta)) is not None:
+                    yield sse(chunk)
+            for chunk in encoder.finish():
+                yield sse(chunk)
+            yield sse("[DONE]")
+        except ApiError as err:
+            call.latency_ms = (time.perf_counter() - start) * 1000
+            record_failure(spec, "chat_stream", err, call.latency_ms)
+            log_api_error(err)
+            # OpenAI's SDKs raise an APIError for an event with an "error" key; nothing follows it.
+            yield sse(api_error_body(err))
+            return
+        finally:
+            stream.cancel()  # closes the upstream if it is still open (client gone, error)
+        result = fold(seen)
+        call.usage = result.usage
+        call.latency_ms = (time.perf_counter() - start) * 1000
+        record_success(spec, call)
+        _log(spec, chat_request, result, call, settings.log_prompts)
+
+    return StreamingResponse(events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS)
 
 
 def _log(

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import json
-
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.router import LambdaFunctionUrlRouter
+from starlette.requests import Request
+from starlette.responses import Response
 
 from lambda_src.adapters import embedding_model
 from lambda_src.api_types import EmbeddingRequest
 from lambda_src.aws_clients import get_clients
-from lambda_src.chat import Usage, embedding_body
+from lambda_src.chat import EmbeddingResult, Usage, embedding_body
 from lambda_src.model_lookup import find_model
 from lambda_src.request_body import parse_body
+from lambda_src.responses import json_response
+from lambda_src.routes import read_body
 from lambda_src.settings import get_settings
 from lambda_src.telemetry import logger, upstream_call
+from lambda_src.upstream import run_upstream
 
-router = LambdaFunctionUrlRouter()  # type: ignore[no-untyped-call]  # powertools leaves __init__ unannotated
 
-
-@router.post("/v1/embeddings")
-def embeddings() -> Response[str]:
-    request = parse_body(router.current_event, EmbeddingRequest)
+async def embeddings(request: Request) -> Response:
+    embed_request = parse_body(await read_body(request), EmbeddingRequest)
     settings = get_settings()
-    spec = find_model(request.model, "embedding", settings)
+    spec = await run_upstream(lambda: find_model(embed_request.model, "embedding", settings))
     model = embedding_model(spec, get_clients(settings.upstream_timeout_seconds))
     with upstream_call(spec, "embed") as call:
-        result = model.embed(request)
+        result: EmbeddingResult = await run_upstream(lambda: model.embed(embed_request))
         call.usage = Usage(prompt_tokens=result.prompt_tokens)
     logger.info(
         "embeddings",
@@ -38,5 +36,4 @@ def embeddings() -> Response[str]:
             "latency_ms": round(call.latency_ms, 1),
         },
     )
-    payload = embedding_body(result, model=spec.id, encoding_format=request.encoding_format)
-    return Response(200, content_types.APPLICATION_JSON, json.dumps(payload, separators=(",", ":")))
+    return json_response(embedding_body(result, model=spec.id, encoding_format=embed_request.encoding_format))

@@ -1,12 +1,13 @@
-"""Liveness: answers without touching configuration, SSM or any model."""
+"""Liveness (also the Lambda Web Adapter's readiness check): answers without touching
+configuration, SSM or any model."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.router import LambdaFunctionUrlRouter
+from starlette.requests import Request
+from starlette.responses import Response
 
-router = LambdaFunctionUrlRouter()  # type: ignore[no-untyped-call]  # powertools leaves __init__ unannotated
+from lambda_src.responses import json_response
 
 
-@router.get("/health")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health(_: Request) -> Response:
+    return json_response({"status": "ok"})

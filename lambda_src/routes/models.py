@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_lambda_powertools.event_handler.router import LambdaFunctionUrlRouter
+from starlette.requests import Request
+from starlette.responses import Response
 
 from lambda_src.inventory import Inventory, ModelSpec, owned_by
 from lambda_src.inventory_loader import load_inventory
 from lambda_src.model_lookup import azure_models
+from lambda_src.responses import json_response
 from lambda_src.settings import get_settings
-
-router = LambdaFunctionUrlRouter()  # type: ignore[no-untyped-call]  # powertools leaves __init__ unannotated
+from lambda_src.upstream import run_upstream
 
 # OpenAI's ``created`` is a Unix time the inventory does not record. A constant keeps the
 # list byte-for-byte stable between requests and deploys (clients cache and diff it).
@@ -30,8 +31,11 @@ def to_model_list(inventory: Inventory, more: Sequence[ModelSpec] = ()) -> dict[
     }
 
 
-@router.get("/v1/models")
-def list_models() -> dict[str, Any]:
+def _model_list() -> dict[str, Any]:
     settings = get_settings()
     inventory = load_inventory(settings)
     return to_model_list(inventory, azure_models(inventory, settings))
+
+
+async def list_models(_: Request) -> Response:
+    return json_response(await run_upstream(_model_list))

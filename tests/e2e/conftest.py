@@ -35,8 +35,8 @@ CONFIG = {
     "third_party": {"openai": {"models": [{"id": "gpt-mini", "model": "gpt-4o-mini"}]}},
     "bedrock": {
         "models": [
-            {"id": "claude", "model_id": "us.anthropic.claude-3-haiku-20240307-v1:0"},
-            {"id": "throttled", "model_id": "mistral.mistral-large-2402-v1:0"},
+            {"id": "claude", "model_id": "us.anthropic.claude-haiku-4-5-20251001-v1:0"},
+            {"id": "throttled", "model_id": "amazon.nova-micro-v1:0"},
             {"id": "titan-embed", "model_id": "amazon.titan-embed-text-v2:0", "task": "embedding"},
         ]
     },

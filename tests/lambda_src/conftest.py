@@ -19,7 +19,7 @@ from lambda_src.settings import get_settings
 from tests.fakes.anthropic_messages import FakeAnthropic
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.cohere_chat import FakeCohere
-from tests.fakes.function_url import FakeLambdaContext, make_event
+from tests.fakes.function_url import DEFAULT_CALLER_ARN, REGION, URL_ID, adapter_headers
 from tests.fakes.openai_compatible import FakeAzureOpenAI, FakeChatCompletions
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 from tests.lambda_src.support import (
@@ -146,14 +146,34 @@ def put_inventory(ssm: Any) -> Callable[[str | dict[str, Any]], None]:
 
 
 @pytest.fixture
-def invoke() -> Invoke:
-    """Call ``lambda_handler`` like Lambda does; returns the Function URL response dict."""
-    from lambda_src.app import lambda_handler
+def invoke() -> Iterator[Invoke]:
+    """Send one request to the ASGI app as the Lambda Web Adapter forwards a Function URL
+    request (its context headers, the caller's identity); returns ``{"statusCode", "headers",
+    "body"}`` with case-insensitive headers."""
+    from starlette.testclient import TestClient
 
-    def call(method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
-        return lambda_handler(make_event(method, path, body, **kwargs), FakeLambdaContext())
+    from lambda_src.app import app
 
-    return call
+    with TestClient(app, base_url=f"https://{URL_ID}.lambda-url.{REGION}.on.aws") as client:
+
+        def call(
+            method: str,
+            path: str,
+            body: Any = None,
+            headers: dict[str, str] | None = None,
+            *,
+            caller_arn: str | None = DEFAULT_CALLER_ARN,
+        ) -> dict[str, Any]:
+            if isinstance(body, dict | list):
+                body = json.dumps(body)
+            content = body.encode() if isinstance(body, str) else body
+            sent = {**({"content-type": "application/json"} if content is not None else {})}
+            sent |= {k.lower(): v for k, v in (headers or {}).items()}
+            sent |= adapter_headers(caller_arn)
+            response = client.request(method, path, content=content, headers=sent)
+            return {"statusCode": response.status_code, "headers": response.headers, "body": response.text}
+
+        yield call
 
 
 class _Collect(logging.Handler):

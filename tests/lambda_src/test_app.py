@@ -258,8 +258,9 @@ def test_pending_routes_answer_501(invoke: Invoke, path: str, read_logs: ReadLog
     assert [line for line in read_logs() if line["level"] == "ERROR"] == []
 
 
-def test_pending_route_with_base64_body_answers_501(invoke: Invoke) -> None:
-    response = invoke("POST", "/v1/completions", '{"model": "m", "prompt": "hi"}', is_base64=True)
+def test_pending_route_with_a_binary_body_answers_501(invoke: Invoke) -> None:
+    # The adapter hands the body over as bytes, whatever its encoding on the way in.
+    response = invoke("POST", "/v1/completions", b'{"model": "m", "prompt": "\xff"}')
 
     _assert_openai_error(response, 501)
 
@@ -333,25 +334,24 @@ def test_every_response_is_json_without_traceback(
     response = invoke(method, path, body)
 
     assert _header(response, "content-type") == "application/json"
-    assert response["isBase64Encoded"] is False
     json.loads(response["body"])
     assert "Traceback" not in response["body"]
 
 
-# --- the handler's decorations ------------------------------------------------------------------
+# --- the request scope ---------------------------------------------------------------------------
 
 
-def test_log_lines_carry_the_request_id_as_correlation_id(
-    invoke: Invoke, ssm: Any, read_logs: ReadLogs
-) -> None:
-    from lambda_src.app import lambda_handler
-    from tests.fakes.function_url import FakeLambdaContext, make_event
+def test_log_lines_carry_the_lambda_request_id_as_correlation_id(ssm: Any, read_logs: ReadLogs) -> None:
+    from starlette.testclient import TestClient
 
-    event = make_event("GET", "/v1/models")
-    context = FakeLambdaContext()
+    from lambda_src.app import app
+    from tests.fakes.function_url import DEFAULT_CALLER_ARN, adapter_headers
 
-    lambda_handler(event, context)
+    with TestClient(app) as client:
+        # No inventory parameter in SSM: a configuration error, logged once.
+        response = client.get("/v1/models", headers=adapter_headers(request_id="9f2c1a7e-request"))
 
+    assert response.status_code == 500
     (line,) = [line for line in read_logs() if line["level"] == "ERROR"]
-    assert line["correlation_id"] == event["requestContext"]["requestId"]
-    assert line["function_request_id"] == context.aws_request_id
+    assert line["correlation_id"] == "9f2c1a7e-request"
+    assert line["caller"] == DEFAULT_CALLER_ARN

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lambda_src.exceptions import (
@@ -34,8 +36,8 @@ def test_each_error_maps_to_its_openai_error(
 
     assert issubclass(cls, ApiError)
     assert response.status_code == status
-    assert response.content_type == "application/json"
-    assert response.body == {
+    assert response.media_type == "application/json"
+    assert json.loads(response.body) == {
         "error": {"message": "something went wrong", "type": type_, "code": code, "param": "messages"}
     }
 

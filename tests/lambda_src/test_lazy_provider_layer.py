@@ -14,7 +14,8 @@ SCRIPT = r"""
 import json, os, sys, tempfile
 
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
-from tests.fakes.function_url import FakeLambdaContext, make_event
+from tests.fakes.asgi import call_app
+from tests.fakes.function_url import adapter_headers
 from tests.fakes.openai_compatible import FakeChatCompletions
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 
@@ -26,10 +27,13 @@ def loaded():
     return sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0].startswith(LAYER)})
 
 
-def chat(handler, model, **extra):
+SESSION = ADMIN.replace(":iam:", ":sts:").replace("role/", "assumed-role/") + "/s"
+
+
+def chat(app, model, **extra):
     body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
-    event = make_event("POST", "/v1/chat/completions", body, caller_arn=ADMIN.replace(":iam:", ":sts:").replace("role/", "assumed-role/") + "/s")
-    return handler(event, FakeLambdaContext())["statusCode"]
+    headers = {"content-type": "application/json", **adapter_headers(SESSION)}
+    return call_app(app, "POST", "/v1/chat/completions", json.dumps(body).encode(), headers)[0]
 
 
 with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeChatCompletions("sk-1") as openai:
@@ -46,19 +50,19 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
         INVENTORY_FILE=inventory, KEYS_FILE=keys, STAGE="dev", ADMIN_PRINCIPALS=ADMIN,
         AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock.url, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=sagemaker.url,
     )
-    from lambda_src.app import lambda_handler
+    from lambda_src.app import app
 
     report = {"after_import": loaded()}
     statuses = [
-        lambda_handler(make_event("GET", "/v1/models"), FakeLambdaContext())["statusCode"],
-        chat(lambda_handler, "claude"),
-        chat(lambda_handler, "tgi"),
-        chat(lambda_handler, "lab", custom_model={"provider": "sagemaker", "model": "tgi-endpoint"}),
-        chat(lambda_handler, "nope"),
+        call_app(app, "GET", "/v1/models", headers=adapter_headers(SESSION))[0],
+        chat(app, "claude"),
+        chat(app, "tgi"),
+        chat(app, "lab", custom_model={"provider": "sagemaker", "model": "tgi-endpoint"}),
+        chat(app, "nope"),
     ]
     report["aws_statuses"] = statuses
     report["after_aws"] = loaded()
-    report["third_party_status"] = chat(lambda_handler, "gpt")
+    report["third_party_status"] = chat(app, "gpt")
     report["after_third_party"] = loaded()
     print(json.dumps(report))
 """

@@ -12,7 +12,17 @@ from pathlib import Path
 from tests.support import REPO_ROOT
 
 LAMBDA_SRC = REPO_ROOT / "lambda_src"
-ALLOWED = {"lambda_src", "boto3", "botocore", "aws_lambda_powertools", "pydantic", "pydantic_core"}
+ALLOWED = {
+    "lambda_src",
+    "boto3",
+    "botocore",
+    "aws_lambda_powertools",
+    "pydantic",
+    "pydantic_core",
+    "starlette",
+    "anyio",
+    "uvicorn",
+}
 # The provider layer (modules/layer.py) and the one module allowed to import from it.
 LAYER = {
     "langchain_core",

@@ -1,11 +1,20 @@
-"""The caller's IAM principal from the Function URL event, and how it is compared with admin ARNs."""
+"""The caller's IAM principal from the adapter's request context, and how it is compared with admin ARNs."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from lambda_src.principals import caller_arn, is_one_of, principal_key
-from tests.fakes.function_url import make_event
+from lambda_src.principals import is_one_of, principal_key
+from lambda_src.request_context import from_headers
+from tests.fakes.function_url import adapter_headers
+
+
+def caller_arn(request_context: object) -> str | None:
+    headers = [(b"x-amzn-request-context", json.dumps(request_context).encode())]
+    return from_headers(headers, default_timeout=30).caller_arn
+
 
 ADMINS = (
     "arn:aws:iam::111122223333:role/platform/team/Admin",
@@ -16,21 +25,22 @@ ADMINS = (
 def test_the_caller_comes_from_the_iam_authorizer() -> None:
     arn = "arn:aws:sts::111122223333:assumed-role/Admin/session-1"
 
-    assert caller_arn(make_event("GET", "/v1/models", caller_arn=arn)) == arn
+    headers = [(k.encode(), v.encode()) for k, v in adapter_headers(arn).items()]
+    assert from_headers(headers, default_timeout=30).caller_arn == arn
 
 
 @pytest.mark.parametrize(
-    "event",
+    "context",
     [
         {},
-        {"requestContext": {}},
-        {"requestContext": {"authorizer": None}},
-        {"requestContext": {"authorizer": {"iam": {"userArn": ""}}}},
-        {"requestContext": {"authorizer": {"iam": {"userArn": 42}}}},
+        {"authorizer": None},
+        {"authorizer": {"iam": None}},
+        {"authorizer": {"iam": {"userArn": ""}}},
+        {"authorizer": {"iam": {"userArn": 42}}},
     ],
 )
-def test_no_iam_authorizer_no_caller(event: dict[str, object]) -> None:
-    assert caller_arn(event) is None
+def test_no_iam_authorizer_no_caller(context: dict[str, object]) -> None:
+    assert caller_arn(context) is None
 
 
 @pytest.mark.parametrize(

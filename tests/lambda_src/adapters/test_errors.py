@@ -104,14 +104,14 @@ def test_each_aws_failure_maps_to_its_api_error(
     assert mapped.reason
 
 
-def test_access_denied_on_bedrock_carries_the_model_access_hint() -> None:
+def test_access_denied_on_bedrock_states_the_access_prerequisites() -> None:
     err = _client_error(
         "AccessDeniedException", 403, "User: arn:aws:sts::123456789012:assumed-role/fn is not authorized"
     )
 
     mapped = map_aws_error(err, BEDROCK)
 
-    assert "Bedrock console" in mapped.message
+    assert "Marketplace" in mapped.message and "first-use form" in mapped.message
     assert "eu-west-3" in mapped.message
     assert "123456789012" not in mapped.message
     assert "arn:aws" not in mapped.message

@@ -234,9 +234,14 @@ def test_tool_choice_in_each_providers_terms(
 def test_streaming_a_third_party_answer(invoke: Invoke) -> None:
     response = _chat(invoke, "gpt-4o", stream=True)
 
-    assert response["headers"]["Content-Type"] == "text/event-stream"
-    assert '"content":"echo: hello there"' in response["body"]
+    assert response["headers"]["Content-Type"] == "text/event-stream; charset=utf-8"
     assert response["body"].endswith("data: [DONE]\n\n")
+    chunks = [json.loads(line[6:]) for line in response["body"].splitlines() if line.startswith("data: {")]
+    pieces = [c["choices"][0]["delta"].get("content") for c in chunks if c["choices"]]
+    # The provider's own stream, passed on piece by piece.
+    assert "".join(p or "" for p in pieces) == "echo: hello there"
+    assert len([p for p in pieces if p]) > 1
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
 
 
 # --- keys -----------------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Where and with which key a third-party model is reached: shared by the adapter that decides
+it (:mod:`lambda_src.adapters.third_party`) and the one that calls LangChain with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach one model; hashable, so clients can be reused per connection."""
+
+    provider: str
+    model: str
+    base_url: str
+    api_key: str = field(repr=False)
+    # Azure OpenAI only.
+    api_version: str | None = None
+    deployment: str | None = None

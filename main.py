@@ -107,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"function package: {package.unzipped_bytes / 1e6:.1f} MB unzipped, "
         f"{package.zipped_bytes / 1e6:.1f} MB zipped ({config.lambda_.architecture}, "
-        f"{config.lambda_.runtime})",
+        f"{config.lambda_.runtime}, "
+        + (
+            "with bytecode)"
+            if package.compiled
+            else "WITHOUT bytecode: no python"
+            f"{config.lambda_.python_version} found here, so every cold start compiles the code)"
+        ),
         file=sys.stderr,
     )
     layer = None

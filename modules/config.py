@@ -31,13 +31,14 @@ from lambda_src.inventory import (
     PublicModelId,
     Task,
 )
-from modules import bedrock_catalog, bedrock_iam
+from modules import bedrock_catalog, bedrock_iam, web_adapter
 from modules import sagemaker_catalog as catalog
 from modules.config_types import (
     CallerPrincipal,
     ExternalId,
     FoundationModelArn,
     KmsKeyArn,
+    LayerArn,
     Origin,
     Prefix,
     PrincipalArn,
@@ -49,7 +50,7 @@ from modules.config_types import (
 )
 from modules.cross_account_config import CrossAccountRole
 from modules.function_url_access import MAX_CALLERS
-from modules.lambda_contract import CORS_HEADERS
+from modules.lambda_contract import CORS_HEADERS, STREAM_IDLE_TIMEOUT_SECONDS
 from modules.regions import partition_of
 from modules.sagemaker_config import (
     HASH_SUFFIX_LEN,
@@ -62,6 +63,7 @@ from modules.sagemaker_config import (
     SageMakerEndpoint,
     SageMakerSettings,
 )
+from modules.web_adapter import InvokeMode
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "default.json"
 
@@ -96,15 +98,26 @@ class LambdaSettings(StrictModel):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     runtime: Literal["python3.12", "python3.13"] = "python3.12"
     memory_mb: int = Field(default=1024, ge=128, le=10240)
-    timeout_seconds: int = Field(default=120, ge=1, le=900)
+    # Streamed answers of long generations take minutes; the request's deadline answers 504
+    # a second before this runs out.
+    timeout_seconds: int = Field(default=300, ge=1, le=900)
     reserved_concurrency: int = Field(default=20, ge=1, le=10000)
     log_retention_days: LogRetentionDays = 365
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     inventory_cache_seconds: int = Field(default=300, ge=0, le=86400)
+    # A streamed answer whose model sends nothing for this long ends with an error event.
+    stream_idle_timeout_seconds: int = Field(default=STREAM_IDLE_TIMEOUT_SECONDS, ge=1, le=900)
+    # The Lambda Web Adapter layer; defaults to the pinned one for the region and architecture.
+    web_adapter_layer_arn: LayerArn | None = None
 
     @property
     def python_version(self) -> str:
         return self.runtime.removeprefix("python")
+
+    @property
+    def stream_idle_seconds(self) -> int:
+        """The idle timeout in force: the default shrinks to fit a short function timeout."""
+        return max(1, min(self.stream_idle_timeout_seconds, self.timeout_seconds - 1))
 
 
 class CorsSettings(StrictModel):
@@ -115,6 +128,8 @@ class CorsSettings(StrictModel):
 
 class FunctionUrlSettings(StrictModel):
     auth_type: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+    # RESPONSE_STREAM sends tokens as they come; BUFFERED answers once generation has finished.
+    invoke_mode: InvokeMode = "RESPONSE_STREAM"
     # NONE makes the URL public; it must be asked for twice, on purpose.
     allow_unauthenticated: bool = False
     cors: CorsSettings | None = None
@@ -360,6 +375,28 @@ class DeploymentConfig(StrictModel):
                 raise ValueError(f"bedrock.models[{i}]: {err}") from None
         if self.bedrock.grant_marketplace_subscribe:
             self.marketplace_product_ids()
+        if self.web_adapter_layer_arn() is None:
+            raise ValueError(
+                f"lambda.web_adapter_layer_arn: the Lambda Web Adapter layer is not published for "
+                f"{self.lambda_.architecture} in {self.region} (pinned table of {web_adapter.CHECKED}); "
+                "set lambda.web_adapter_layer_arn to a copy of the layer (version "
+                f"{web_adapter.VERSION}) published in your account"
+            )
+        override = self.lambda_.web_adapter_layer_arn
+        if override and override.split(":")[3] != self.region:
+            raise ValueError(
+                f"lambda.web_adapter_layer_arn: the layer is in {override.split(':')[3]}; a function "
+                f"takes layers of its own region ({self.region})"
+            )
+        lam = self.lambda_
+        if (
+            "stream_idle_timeout_seconds" in lam.model_fields_set
+            and lam.stream_idle_timeout_seconds >= lam.timeout_seconds
+        ):
+            raise ValueError(
+                f"lambda.stream_idle_timeout_seconds ({self.lambda_.stream_idle_timeout_seconds}) must be "
+                f"below lambda.timeout_seconds ({self.lambda_.timeout_seconds})"
+            )
         names: dict[str, int] = {}
         for i, ep in enumerate(self.sagemaker.endpoints):
             if isinstance(ep, ExistingEndpoint):
@@ -416,6 +453,11 @@ class DeploymentConfig(StrictModel):
                 "shows it), or subscribe once with scripts/preflight --subscribe instead"
             )
         return tuple(dict.fromkeys(ids))
+
+    def web_adapter_layer_arn(self) -> str | None:
+        """The configured layer, else the pinned one; None where neither applies."""
+        lam = self.lambda_
+        return lam.web_adapter_layer_arn or web_adapter.layer_arn(self.region, lam.architecture)
 
     def lifecycle_notes(self) -> list[str]:
         """Configured Bedrock models past ACTIVE in the pinned lifecycle table."""

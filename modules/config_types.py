@@ -47,6 +47,15 @@ CallerPrincipal = Annotated[
         )
     ),
 ]
+LayerArn = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            rf"{_PARTITION}:lambda:{_REGION}:\d{{12}}:layer:[A-Za-z0-9_-]{{1,140}}:\d{{1,8}}",
+            "a Lambda layer version ARN (arn:aws:lambda:<region>:<12-digit account>:layer:<name>:<version>)",
+        )
+    ),
+]
 RoleArn = Annotated[
     str,
     AfterValidator(

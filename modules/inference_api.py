@@ -58,6 +58,8 @@ class InferenceApiProps:
     reserved_concurrency: int
     log_retention_days: int
     auth_type: str
+    invoke_mode: str
+    web_adapter_layer_arn: str
     cors: CorsProps | None
     # IAM principal ARNs or account ids granted the Function URL pair on an AWS_IAM URL.
     callers: tuple[str, ...]
@@ -160,7 +162,8 @@ class InferenceApi(Construct):
         policy.override_logical_id("lambda")
 
         asset = TerraformAsset(self, "package", path=str(props.package.path), type=AssetType.FILE)
-        layers = None
+        # The adapter layer first: its wrapper starts the app; the provider layer adds packages.
+        layers = [props.web_adapter_layer_arn]
         if props.layer:
             layer_asset = TerraformAsset(
                 self, "layer-package", path=str(props.layer.path), type=AssetType.FILE
@@ -176,7 +179,7 @@ class InferenceApi(Construct):
                 compatible_architectures=[props.architecture],
             )
             self.layer.override_logical_id("providers")
-            layers = [self.layer.arn]
+            layers.append(self.layer.arn)
         self.function = LambdaFunction(
             self,
             "function",
@@ -220,6 +223,7 @@ class InferenceApi(Construct):
             "url",
             function_name=self.function.function_name,
             authorization_type=props.auth_type,
+            invoke_mode=props.invoke_mode,
             cors=cors,
         )
         self.function_url.override_logical_id("this")

@@ -4,11 +4,17 @@ Wheels are chosen for the function's architecture and Python version (never the 
 machine's), cached per (requirements, platform) under ``.cache/``, and zipped reproducibly
 (sorted entries, fixed timestamps and modes) so an unchanged package keeps its hash and
 Terraform sees no change.
+
+The package carries bytecode compiled by an interpreter of the runtime's Python version: Lambda's
+code directory is read-only, so a package without it compiles every module again on every cold
+start. The ``.pyc`` files use unchecked-hash invalidation (they never look at the zip's fixed
+timestamps). Without such an interpreter the package is built without bytecode, and says so.
 """
 
 from __future__ import annotations
 
 import base64
+import glob
 import gzip
 import hashlib
 import json
@@ -46,6 +52,8 @@ class Package:
     source_code_hash: str  # base64 SHA-256, as Lambda reports it
     zipped_bytes: int
     unzipped_bytes: int
+    # Whether the package carries bytecode for the runtime's Python.
+    compiled: bool = False
 
 
 def _digest(*parts: bytes) -> str:
@@ -56,14 +64,54 @@ def _digest(*parts: bytes) -> str:
     return h.hexdigest()[:24]
 
 
+# Executable files of the package (the handler script the adapter's wrapper runs).
+_EXECUTABLE_SUFFIXES = (".sh",)
+LAMBDA_TASK_ROOT = "/var/task"
+
+
 def _source_files(source_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in source_dir.rglob("*")
         if p.is_file()
-        and p.suffix in (".py", ".typed", ".json")
+        and p.suffix in (".py", ".typed", ".json", *_EXECUTABLE_SUFFIXES)
         and not _SKIP_DIRS.intersection(p.relative_to(source_dir).parts)
     )
+
+
+def runtime_python(python_version: str) -> str | None:
+    """An interpreter of ``python_version`` (3.12, 3.13) on this machine, for bytecode."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
+        return sys.executable
+    candidates = [shutil.which(f"python{python_version}")]
+    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{python_version}.*/bin/python3")))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if probe.returncode == 0 and probe.stdout.strip() == python_version:
+            return candidate
+    return None
+
+
+def compile_tree(root: Path, python: str) -> None:
+    """Bytecode for every module under ``root``, next to it in ``__pycache__``."""
+    result = subprocess.run(
+        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+         # Record the path the code has in Lambda, not the build folder's (tracebacks; reproducibility).
+         "-s", str(root), "-p", LAMBDA_TASK_ROOT, str(root)],
+        capture_output=True, text=True, check=False,
+        # A fixed hash seed keeps the bytecode (frozenset constants) the same from build to build.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )  # fmt: skip
+    if result.returncode != 0:
+        # A module that does not compile for the runtime's Python would fail there too.
+        raise PackagingError(
+            f"compiling the function package failed:\n{result.stdout}{result.stderr}".strip()
+        )
 
 
 def _pip(args: list[str], what: str) -> None:
@@ -101,9 +149,10 @@ def prefetch_wheels(requirements: Path = SOURCE_DIR / "requirements.txt") -> Non
             )  # fmt: skip
 
 
-def _install_deps(requirements: Path, architecture: str, python_version: str) -> Path:
+def _install_deps(requirements: Path, architecture: str, python_version: str, python: str | None) -> Path:
     req = requirements.read_bytes()
-    target = CACHE_DIR / f"deps-{architecture}-py{python_version}-{_digest(req)}"
+    suffix = "-pyc" if python else ""
+    target = CACHE_DIR / f"deps-{architecture}-py{python_version}-{_digest(req)}{suffix}"
     if (target / ".complete").exists():
         return target
     tmp = Path(tempfile.mkdtemp(prefix="deps-", dir=CACHE_DIR))
@@ -124,6 +173,12 @@ def _install_deps(requirements: Path, architecture: str, python_version: str) ->
         raise
     for junk in [*tmp.rglob("__pycache__"), *tmp.glob("bin")]:
         shutil.rmtree(junk, ignore_errors=True)
+    if python:
+        try:
+            compile_tree(tmp, python)
+        except PackagingError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     (tmp / ".complete").touch()
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
@@ -135,7 +190,8 @@ def _write_zip(dest: Path, entries: list[tuple[str, Path]]) -> int:
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for arcname, path in sorted(entries):
             info = zipfile.ZipInfo(arcname, date_time=_ZIP_EPOCH)
-            info.external_attr = 0o644 << 16
+            mode = 0o755 if arcname.endswith(_EXECUTABLE_SUFFIXES) else 0o644
+            info.external_attr = (0o100000 | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             data = path.read_bytes()
             unzipped += len(data)
@@ -155,7 +211,8 @@ def build_package(
         raise PackagingError(f"unsupported architecture {architecture!r}")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     requirements = requirements or source_dir / "requirements.txt"
-    deps = _install_deps(requirements, architecture, python_version)
+    python = runtime_python(python_version)
+    deps = _install_deps(requirements, architecture, python_version, python)
 
     sources = [
         (f"{source_dir.name}/{p.relative_to(source_dir).as_posix()}", p) for p in _source_files(source_dir)
@@ -167,21 +224,31 @@ def build_package(
     dest = CACHE_DIR / f"function-{architecture}-py{python_version}-{fingerprint}.zip"
     meta = dest.with_suffix(".json")
     if not (dest.exists() and meta.exists()):
-        entries = sources + [
-            (p.relative_to(deps).as_posix(), p)
-            for p in sorted(deps.rglob("*"))
-            if p.is_file() and p.name != ".complete"
-        ]
+        staging = Path(tempfile.mkdtemp(prefix="sources-", dir=CACHE_DIR))
         fd, tmp_name = tempfile.mkstemp(suffix=".zip", dir=CACHE_DIR)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
+            for name, path in sources:
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, staging / name)
+            if python:
+                compile_tree(staging, python)
+            entries = [
+                (p.relative_to(staging).as_posix(), p) for p in sorted(staging.rglob("*")) if p.is_file()
+            ]
+            entries += [
+                (p.relative_to(deps).as_posix(), p)
+                for p in sorted(deps.rglob("*"))
+                if p.is_file() and p.name != ".complete"
+            ]
             unzipped = _write_zip(tmp, entries)
             digest = base64.b64encode(hashlib.sha256(tmp.read_bytes()).digest()).decode()
             tmp.replace(dest)
             meta.write_text(json.dumps({"unzipped_bytes": unzipped, "source_code_hash": digest}))
         finally:
             tmp.unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)
     recorded = json.loads(meta.read_text())
     unzipped, digest = int(recorded["unzipped_bytes"]), str(recorded["source_code_hash"])
     zipped = dest.stat().st_size
@@ -191,7 +258,13 @@ def build_package(
             f"unzipped; Lambda allows {MAX_ZIPPED_BYTES // 2**20} MiB zipped and "
             f"{MAX_UNZIPPED_BYTES // 2**20} MiB unzipped"
         )
-    return Package(path=dest, source_code_hash=digest, zipped_bytes=zipped, unzipped_bytes=unzipped)
+    return Package(
+        path=dest,
+        source_code_hash=digest,
+        zipped_bytes=zipped,
+        unzipped_bytes=unzipped,
+        compiled=python is not None,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lambda_src.bedrock_ids import parse_model_ref
-from modules import bedrock_iam
+from modules import bedrock_iam, web_adapter
 from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
@@ -78,11 +78,6 @@ def _base_stack(
     caller = DataAwsCallerIdentity(stack, "current")
     caller.override_logical_id("current")
     return caller
-
-
-def upstream_timeout(function_timeout: int) -> int:
-    """Read timeout per upstream attempt so that every retry fits in the function's timeout."""
-    return max(1, (function_timeout - 2) // UPSTREAM_ATTEMPTS)
 
 
 def _logical(name: str) -> str:
@@ -184,6 +179,8 @@ class InferenceApiStack(TerraformStack):
                 reserved_concurrency=lam.reserved_concurrency,
                 log_retention_days=lam.log_retention_days,
                 auth_type=config.function_url.auth_type,
+                invoke_mode=config.function_url.invoke_mode,
+                web_adapter_layer_arn=str(config.web_adapter_layer_arn()),
                 cors=CorsProps(cors.allow_origins, cors.allow_headers, cors.max_age_seconds)
                 if cors
                 else None,
@@ -198,7 +195,11 @@ class InferenceApiStack(TerraformStack):
                     "POWERTOOLS_LOG_LEVEL": lam.log_level,
                     "AWS_RETRY_MODE": "standard",
                     "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
-                    "UPSTREAM_TIMEOUT_SECONDS": str(upstream_timeout(lam.timeout_seconds)),
+                    # One socket read upstream may take as long as the function; the request's
+                    # deadline bounds every call (with its retries) in total.
+                    "UPSTREAM_TIMEOUT_SECONDS": str(lam.timeout_seconds),
+                    "STREAM_IDLE_TIMEOUT_SECONDS": str(lam.stream_idle_seconds),
+                    **web_adapter.environment(config.function_url.invoke_mode),
                     **dev_env,
                 },
                 layer=layer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from modules import function_url_access as url_access
+from modules import web_adapter
 from modules.config import LogRetentionDays
 from modules.estate.tfjson import ModuleDoc, Output, Variable
 from modules.lambda_contract import (
@@ -16,6 +17,7 @@ from modules.lambda_contract import (
     METRICS_NAMESPACE,
     SAGEMAKER_INVOKE,
     STANDARD_TIER_MAX,
+    STREAM_IDLE_TIMEOUT_SECONDS,
     UPSTREAM_ATTEMPTS,
     XRAY_ACTIONS,
 )
@@ -102,8 +104,26 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                  default=None),
         Variable("memory_size", "number", "Function memory in MB (128-10240).", default=1024,
                  validations=(("var.memory_size >= 128 && var.memory_size <= 10240", "memory_size must be 128-10240."),)),
-        Variable("timeout", "number", "Function timeout in seconds (1-900).", default=120,
+        Variable("timeout", "number", "Function timeout in seconds (1-900); a streamed answer may run this long.",
+                 default=300,
                  validations=(("var.timeout >= 1 && var.timeout <= 900", "timeout must be 1-900."),)),
+        Variable("stream_idle_timeout", "number",
+                 "A streamed answer whose model sends nothing for this many seconds ends with an error event.",
+                 default=STREAM_IDLE_TIMEOUT_SECONDS,
+                 validations=(("var.stream_idle_timeout >= 1 && var.stream_idle_timeout < var.timeout",
+                               "stream_idle_timeout must be at least 1 and below timeout."),)),
+        Variable("invoke_mode", "string",
+                 "Function URL invoke mode: RESPONSE_STREAM sends tokens as they are generated, BUFFERED "
+                 "answers once generation has finished.", default="RESPONSE_STREAM",
+                 validations=(('contains(["RESPONSE_STREAM", "BUFFERED"], var.invoke_mode)',
+                               "invoke_mode must be RESPONSE_STREAM or BUFFERED."),)),
+        Variable("web_adapter_layer_arn", "string",
+                 f"The AWS Lambda Web Adapter layer; null uses the pinned layer (version {web_adapter.LAYER_VERSION}, "
+                 f"{web_adapter.CHECKED}) of the function's region and architecture. Required where it is not "
+                 "published (AWS GovCloud, arm64 in China regions).",
+                 default=None,
+                 validations=(('var.web_adapter_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.web_adapter_layer_arn))',
+                               "web_adapter_layer_arn must be a Lambda layer version ARN."),)),
         Variable("reserved_concurrency", "number", "Reserved concurrent executions (caps concurrency and spend).",
                  default=20, validations=(("var.reserved_concurrency >= 1", "reserved_concurrency must be at least 1."),)),
         Variable("log_retention_days", "number", "Retention of the function's log group.", default=365,
@@ -143,8 +163,20 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
     ]  # fmt: skip
 
     role_name_of_existing = 'element(split("/", var.role_arn), length(split("/", var.role_arn)) - 1)'
+    layer_table = {
+        f"{region}/{arch}": arn
+        for region in sorted({*web_adapter.COMMERCIAL_REGIONS, *web_adapter.CHINA_ACCOUNTS})
+        for arch in web_adapter.LAYER_NAMES
+        if (arn := web_adapter.layer_arn(region, arch))
+    }
     locals_ = {
         "function_name": "${var.name}-inference-api",
+        "region": '${element(split(":", aws_cloudwatch_log_group.lambda.arn), 3)}',
+        "web_adapter_layers": layer_table,
+        "web_adapter_layer_arn": (
+            "${var.web_adapter_layer_arn != null ? var.web_adapter_layer_arn : "
+            'lookup(local.web_adapter_layers, "${local.region}/${var.architecture}", null)}'
+        ),
         "package_path": f'${{coalesce(var.package_path, "${{path.module}}/{PACKAGE_FILE}")}}',
         "role_arn": "${var.create_role ? aws_iam_role.lambda[0].arn : var.role_arn}",
         "role_name": f"${{var.create_role ? aws_iam_role.lambda[0].name : {role_name_of_existing}}}",
@@ -248,6 +280,7 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                 "timeout": "${var.timeout}",
                 "reserved_concurrent_executions": "${var.reserved_concurrency}",
                 "filename": "${local.package_path}",
+                "layers": ["${local.web_adapter_layer_arn}"],
                 "source_code_hash": "${filebase64sha256(local.package_path)}",
                 "tracing_config": {"mode": "Active"},
                 "logging_config": {
@@ -266,7 +299,14 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                         "POWERTOOLS_LOG_LEVEL": "${var.log_level}",
                         "AWS_RETRY_MODE": "standard",
                         "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
-                        "UPSTREAM_TIMEOUT_SECONDS": f"${{max(1, floor((var.timeout - 2) / {UPSTREAM_ATTEMPTS}))}}",
+                        "UPSTREAM_TIMEOUT_SECONDS": "${var.timeout}",
+                        "STREAM_IDLE_TIMEOUT_SECONDS": "${var.stream_idle_timeout}",
+                        **{
+                            k: v
+                            for k, v in web_adapter.environment("RESPONSE_STREAM").items()
+                            if k != "AWS_LWA_INVOKE_MODE"
+                        },
+                        "AWS_LWA_INVOKE_MODE": "${lower(var.invoke_mode)}",
                     }
                 },
                 "tags": "${var.tags}",
@@ -281,6 +321,11 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                             "condition": "${var.create_api_keys_secret || var.api_keys_secret_arn != null}",
                             "error_message": "With create_api_keys_secret = false, set api_keys_secret_arn.",
                         },
+                        {
+                            "condition": "${local.web_adapter_layer_arn != null}",
+                            "error_message": "The Lambda Web Adapter layer is not published for this region and "
+                            "architecture: set web_adapter_layer_arn.",
+                        },
                     ]
                 },
             }
@@ -289,6 +334,7 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             "this": {
                 "function_name": "${aws_lambda_function.this.function_name}",
                 "authorization_type": "${var.authorization_type}",
+                "invoke_mode": "${var.invoke_mode}",
                 "dynamic": {
                     "cors": [
                         {

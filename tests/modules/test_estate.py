@@ -107,7 +107,18 @@ def test_inference_api_module_grants_only_listed_resources(exported: Path) -> No
             assert st["sid"] == "XRay"
     assert doc["variable"]["bedrock_invoke_arns"]["default"] == []
     fn = doc["resource"]["aws_lambda_function"]["this"]
-    assert fn["handler"] == "lambda_src.app.lambda_handler"
+    assert fn["handler"] == "lambda_src/run.sh"
+    assert fn["layers"] == ["${local.web_adapter_layer_arn}"]
+    env = fn["environment"]["variables"]
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert env["AWS_LWA_INVOKE_MODE"] == "${lower(var.invoke_mode)}"
+    layers = doc["locals"]["web_adapter_layers"]
+    assert (
+        layers["us-east-1/arm64"] == "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30"
+    )
+    assert "cn-north-1/arm64" not in layers and "us-gov-west-1/x86_64" not in layers
+    url = doc["resource"]["aws_lambda_function_url"]["this"]
+    assert url["invoke_mode"] == "${var.invoke_mode}"
     assert fn["tracing_config"] == {"mode": "Active"}
 
 

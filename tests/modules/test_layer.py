@@ -65,7 +65,11 @@ def test_variant_layer_holds_only_the_enabled_providers(variant_synth: Synth) ->
     assert resource["compatible_architectures"] == ["x86_64"]
     assert resource["layer_name"] == "variant-api-providers"
     fn = variant_synth.resources("aws_lambda_function")["this"]
-    assert fn["layers"] == ["${aws_lambda_layer_version.providers.arn}"]
+    # the Lambda Web Adapter first, then the provider layer
+    assert fn["layers"] == [
+        "arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30",
+        "${aws_lambda_layer_version.providers.arn}",
+    ]
     with zipfile.ZipFile(variant_synth.stack_dir / resource["filename"]) as zf:
         names = zf.namelist()
     tops = {n.split("/")[1] for n in names}
@@ -87,7 +91,8 @@ def test_variant_layer_holds_only_the_enabled_providers(variant_synth: Synth) ->
 
 def test_default_deployment_has_no_layer(default_synth: Synth) -> None:
     assert default_synth.resources("aws_lambda_layer_version") == {}
-    assert "layers" not in default_synth.resources("aws_lambda_function")["this"]
+    # only the Lambda Web Adapter
+    assert len(default_synth.resources("aws_lambda_function")["this"]["layers"]) == 1
 
 
 def test_third_party_models_and_dev_settings(variant_synth: Synth) -> None:

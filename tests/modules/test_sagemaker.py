@@ -233,7 +233,7 @@ def test_custom_code_is_packaged_and_uploaded(full: Synth) -> None:
 
 def test_lambda_invokes_exactly_the_configured_endpoints_and_assumes_exactly_the_roles(full: Synth) -> None:
     invoke = _statement(full, "lambda", "InvokeSageMakerEndpoints")
-    assert invoke["actions"] == ["sagemaker:InvokeEndpoint"]
+    assert invoke["actions"] == ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
     expected = {f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/full-{n}" for n in HOSTED}
     expected.add(f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/team-falcon-7b")
     assert set(invoke["resources"]) == expected

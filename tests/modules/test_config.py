@@ -254,6 +254,48 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["bedrock.marketplace_product_ids[0]: String should match pattern"],
     ),
     (
+        "invoke mode",
+        _with(function_url={"invoke_mode": "STREAMING"}),
+        ["function_url.invoke_mode", "'RESPONSE_STREAM' or 'BUFFERED'"],
+    ),
+    (
+        "no adapter layer published in the region",
+        _with(region="us-gov-west-1", bedrock={"models": []}),
+        [
+            "lambda.web_adapter_layer_arn: the Lambda Web Adapter layer is not published for arm64 in "
+            "us-gov-west-1",
+            "set lambda.web_adapter_layer_arn",
+        ],
+    ),
+    (
+        "no arm64 adapter layer in China",
+        _with(region="cn-north-1", bedrock={"models": []}),
+        ["not published for arm64 in cn-north-1"],
+    ),
+    (
+        "adapter layer is not a layer ARN",
+        _with(**{"lambda": {"web_adapter_layer_arn": "arn:aws:lambda:us-east-1:111122223333:function:x"}}),
+        ["lambda.web_adapter_layer_arn: ", "is not a Lambda layer version ARN"],
+    ),
+    (
+        "adapter layer in another region",
+        _with(
+            **{
+                "lambda": {
+                    "web_adapter_layer_arn": "arn:aws:lambda:eu-west-1:111122223333:layer:LambdaAdapter:3"
+                }
+            }
+        ),
+        [
+            "lambda.web_adapter_layer_arn: the layer is in eu-west-1; a function takes layers of its own region"
+        ],
+    ),
+    (
+        "idle timeout not below the function timeout",
+        _with(**{"lambda": {"timeout_seconds": 60, "stream_idle_timeout_seconds": 60}}),
+        ["lambda.stream_idle_timeout_seconds (60) must be below lambda.timeout_seconds (60)"],
+    ),
+    (
         "bad CORS origin",
         _with(function_url={"cors": {"allow_origins": ["app.example.com"]}}),
         ["function_url.cors.allow_origins[0]: ", "is not an origin"],
@@ -401,3 +443,22 @@ def test_lifecycle_notes_name_legacy_and_retired_models(tmp_path: Path) -> None:
         "bedrock.models[2]: anthropic.claude-sonnet-4-5-20250929-v1:0 is LEGACY on Bedrock: calls fail "
         "from 2027-04-08",
     ]
+
+
+def test_an_adapter_layer_of_ones_own_serves_any_region(tmp_path: Path) -> None:
+    path = tmp_path / "gov.json"
+    arn = "arn:aws-us-gov:lambda:us-gov-west-1:111122223333:layer:LambdaAdapterLayerArm64:30"
+    path.write_text(
+        json.dumps(
+            _with(
+                region="us-gov-west-1", bedrock={"models": []}, **{"lambda": {"web_adapter_layer_arn": arn}}
+            )
+        )
+    )
+    assert load_config(path).web_adapter_layer_arn() == arn
+
+
+def test_the_idle_timeout_default_shrinks_to_fit_a_short_function(tmp_path: Path) -> None:
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(_with(**{"lambda": {"timeout_seconds": 10}})))
+    assert load_config(path).lambda_.stream_idle_seconds == 9

@@ -93,7 +93,7 @@ CALLERS = ["111122223333", "arn:aws:iam::444455556666:role/chat-app", "arn:aws:i
 CALLERS_CONFIG = {
     "prefix": "callers",
     "region": "us-east-1",
-    "function_url": {"callers": list(reversed(CALLERS))},
+    "function_url": {"callers": list(reversed(CALLERS)), "invoke_mode": "BUFFERED"},
     "bedrock": {
         "grant_marketplace_subscribe": True,
         "marketplace_product_ids": ["prod-abcdefghij12"],
@@ -128,6 +128,13 @@ def test_callers_each_get_both_actions_with_the_condition(synth_config: Any) -> 
         "aws_lambda_permission.caller_function_invoke",
         "aws_lambda_permission.caller_function_url",
     ]
+
+
+def test_buffered_invoke_mode_reaches_the_url_and_the_adapter(synth_config: Any) -> None:
+    synth = synth_config(CALLERS_CONFIG)
+    assert _only(synth.resources("aws_lambda_function_url"))["invoke_mode"] == "BUFFERED"
+    env = synth.resources("aws_lambda_function")["this"]["environment"]["variables"]
+    assert env["AWS_LWA_INVOKE_MODE"] == "buffered"
 
 
 def test_marketplace_opt_in_scopes_subscribe_to_the_configured_products(

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -131,15 +130,6 @@ def configure_environment(
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
 
 
-def make_socket(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1 (port 0: any free port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
-    sock.listen(128)
-    return sock
-
-
 _ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role|federated-user)/\S+$")
 
 
@@ -198,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         configure_environment(
             config, inventory_file, keys_file=args.keys_file, keys_secret_arn=args.keys_secret_arn
         )
-        import uvicorn  # after the environment is set, as the app reads it when imported
-
+        # After the environment is set: the app reads it when imported.
         from lambda_src.app import app
+        from lambda_src.server import listening_socket, serve
 
         lam = config.lambda_
         function = f"{config.prefix}-inference-api"
@@ -211,14 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             function_arn=f"arn:aws:lambda:{config.region}:000000000000:function:{function}",
         )
         try:
-            sock = make_socket(args.port)
+            sock = listening_socket(args.port)
         except OSError as err:
             print(f"error: cannot listen on {HOST}:{args.port}: {err.strerror}", file=sys.stderr)
             return 1
         port = sock.getsockname()[1]
-        server = uvicorn.Server(
-            uvicorn.Config(adapter, log_config=None, access_log=False, lifespan="off", http="h11")
-        )
         print(
             f"serving {len(inventory.models)} model(s) of {args.config} (stage {config.stage}, caller "
             f"{caller or 'none'}) on http://{HOST}:{port} (OpenAI base URL http://{HOST}:{port}/v1); "
@@ -227,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         try:
-            server.run(sockets=[sock])  # handles SIGINT and SIGTERM itself: both stop it cleanly
+            serve(adapter, sock)  # uvicorn handles SIGINT and SIGTERM: both stop it cleanly
         finally:
             sock.close()
     return 0

@@ -9,9 +9,13 @@ timeout ends with an error.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
+import asyncio
+import contextlib
+import contextvars
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -54,21 +58,56 @@ async def run_upstream(call: Callable[[], T]) -> T:
     raise _timed_out("answer")
 
 
-async def next_delta(stream: DeltaStream, idle_seconds: float) -> Delta | None:
-    """The stream's next delta within the idle timeout and the deadline; the stream is cancelled
-    (its upstream closed) when either runs out."""
-    left = budget()
-    wait = min(idle_seconds, left)
-    if wait <= 0:
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+async def deltas(stream: DeltaStream, idle_seconds: float) -> AsyncIterator[Delta]:
+    """The stream's deltas as they come, each within the idle timeout and the deadline.
+
+    One thread reads the upstream stream and hands each delta to the event loop as it arrives
+    (one wake-up per delta); when either limit runs out, or the consumer goes away (a client
+    that left), the stream is cancelled, which closes its upstream connection.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+
+    def hand_over(item: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits for it
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def pump() -> None:
+        try:
+            while (delta := stream.next()) is not None:
+                hand_over(delta)
+            hand_over(_END)
+        except Exception as err:
+            hand_over(_Failed(err))
+
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(pump,), name="upstream-stream", daemon=True).start()
+    try:
+        while True:
+            left = budget()
+            wait = min(idle_seconds, left)
+            if wait <= 0:
+                raise _timed_out("finish its answer")
+            try:
+                item = await asyncio.wait_for(queue.get(), wait)
+            except TimeoutError:
+                if wait >= left:
+                    raise _timed_out("finish its answer") from None
+                raise UpstreamTimeoutError(
+                    f"the model sent nothing for {idle_seconds:g} seconds", reason="stream idle timeout"
+                ) from None
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield cast(Delta, item)
+    finally:
         stream.cancel()
-        raise _timed_out("finish its answer")
-    started = time.monotonic()
-    with anyio.move_on_after(wait) as scope:
-        return await anyio.to_thread.run_sync(stream.next, abandon_on_cancel=True)
-    assert scope.cancelled_caught
-    stream.cancel()
-    if time.monotonic() - started >= left:
-        raise _timed_out("finish its answer")
-    raise UpstreamTimeoutError(
-        f"the model sent nothing for {idle_seconds:g} seconds", reason="stream idle timeout"
-    )

@@ -21,7 +21,7 @@ from lambda_src.upstream import run_upstream
 async def embeddings(request: Request) -> Response:
     embed_request = parse_body(await read_body(request), EmbeddingRequest)
     settings = get_settings()
-    spec = await run_upstream(lambda: find_model(embed_request.model, "embedding", settings))
+    spec = find_model(embed_request.model, "embedding", settings)  # cached inventory, as for chat
     model = embedding_model(spec, get_clients(settings.upstream_timeout_seconds))
     with upstream_call(spec, "embed") as call:
         result: EmbeddingResult = await run_upstream(lambda: model.embed(embed_request))

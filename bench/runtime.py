@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""The runtime's streaming latency, per-request overhead and cold start, each against a baseline
+measured in the same run, on local fakes of Bedrock (and SSM).
+
+    .venv/bin/python bench/runtime.py [--stream-runs N] [--requests N] [--cold-runs N]
+
+1. Streaming: a Bedrock fake that streams 10 pieces 100 ms apart. Time to the first content
+   piece and to the end of the answer, through ``scripts/serve`` (the app under uvicorn, the
+   OpenAI wire format) and as a direct boto3 ``converse_stream`` call; alternating. Targets: at
+   most 5 ms added at p50, first piece within 150 ms.
+2. Per-request overhead of a non-streamed chat: in process (the ASGI app called directly) and
+   over HTTP (``scripts/serve``), against a direct boto3 ``converse`` call; alternating. Targets:
+   under 0.5 ms added at p50 in process; over HTTP, p99 at most 2x p50.
+3. Cold start: fresh processes of the runtime's Python (3.12, with boto3 as Lambda provides it).
+   Ours imports the app from the function package as synthesized (bytecode included, read-only
+   like Lambda's code directory) and answers one chat request (the inventory from SSM, then
+   Converse); the baseline imports boto3 and makes one Converse call. Target ratio: at most 1.5.
+   The same package without its bytecode shows what the bytecode saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench.fakes import PARAMETER_NAME, FakeSsm  # noqa: E402
+from tests.fakes.bedrock_runtime import FakeBedrockRuntime  # noqa: E402
+
+MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+CLAUDE = {"id": "claude", "provider": "bedrock", "model": MODEL_ID, "region": "us-east-1"}
+INVENTORY = json.dumps({"version": 1, "models": [CLAUDE]})
+# Ten words: the fake echoes them back one piece each ("echo:" plus nine).
+PROMPT = "one two three four five six seven eight nine"
+REQUEST = {"model": "claude", "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 100}
+CONVERSE = {"modelId": MODEL_ID, "messages": [{"role": "user", "content": [{"text": PROMPT}]}]}
+RUNTIME_PYTHON = "3.12"
+BOTO3 = "boto3==1.44.5"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _row(label: str, values: list[float]) -> str:
+    return f"  {label:44} p50 {_pct(values, 0.5) * 1000:8.2f} ms   p99 {_pct(values, 0.99) * 1000:8.2f} ms"
+
+
+# --- scripts/serve ---------------------------------------------------------------------------------
+
+
+def start_serve(bedrock_url: str, tmp: Path) -> tuple[subprocess.Popen[str], str]:
+    config = tmp / "bench-config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "prefix": "bench",
+                "region": "us-east-1",
+                "bedrock": {"models": [{"id": "claude", "model_id": MODEL_ID}]},
+            }
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIDBENCH",
+        AWS_SECRET_ACCESS_KEY="fake",  # noqa: S106
+        AWS_REGION="us-east-1",
+        AWS_MAX_ATTEMPTS="1",
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock_url,
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "serve.py"), "--config", str(config), "--port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "OpenAI base URL " in line:
+            return process, line.split("OpenAI base URL ", 1)[1].split(")", 1)[0]
+    raise SystemExit("scripts/serve did not start")
+
+
+def streaming(bedrock: FakeBedrockRuntime, base_url: str, runs: int) -> None:
+    import boto3
+    import httpx
+    from botocore.config import Config
+
+    client = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=bedrock.url,
+        aws_access_key_id="AKIDBENCH",
+        aws_secret_access_key="fake",  # noqa: S106
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    http = httpx.Client(timeout=30)
+
+    def direct() -> tuple[float, float]:
+        start = time.perf_counter()
+        first = 0.0
+        for event in client.converse_stream(**CONVERSE)["stream"]:
+            if not first and event.get("contentBlockDelta", {}).get("delta", {}).get("text"):
+                first = time.perf_counter() - start
+        return first, time.perf_counter() - start
+
+    def served() -> tuple[float, float]:
+        start = time.perf_counter()
+        first = 0.0
+        with http.stream(
+            "POST", f"{base_url}/chat/completions", json={**REQUEST, "stream": True}
+        ) as response:
+            for line in response.iter_lines():
+                if (
+                    not first
+                    and line.startswith("data: {")
+                    and '"content":"' in line
+                    and '"content":""' not in line
+                ):
+                    first = time.perf_counter() - start
+        return first, time.perf_counter() - start
+
+    bedrock.stream.delay = 0.1
+    direct(), served()  # warm both paths
+    d_first, d_total, s_first, s_total = [], [], [], []
+    for _ in range(runs):
+        a, b = direct()
+        d_first.append(a)
+        d_total.append(b)
+        a, b = served()
+        s_first.append(a)
+        s_total.append(b)
+    bedrock.stream.delay = 0.0
+    http.close()
+    print(f"streaming: 10 pieces 100 ms apart, {runs} runs each, alternating")
+    print(_row("first piece, direct boto3 converse_stream", d_first))
+    print(_row("first piece, through scripts/serve", s_first))
+    print(_row("whole answer, direct", d_total))
+    print(_row("whole answer, through scripts/serve", s_total))
+    added_first = (_pct(s_first, 0.5) - _pct(d_first, 0.5)) * 1000
+    added_total = (_pct(s_total, 0.5) - _pct(d_total, 0.5)) * 1000
+    print(
+        f"  added at p50: first piece {added_first:.2f} ms, whole answer {added_total:.2f} ms "
+        "(target <= 5 ms); "
+        f"ratio first piece {_pct(s_first, 0.5) / _pct(d_first, 0.5):.3f}; "
+        f"first piece through the API at p50 {_pct(s_first, 0.5) * 1000:.0f} ms (target <= 150 ms)"
+    )
+
+
+# --- per-request overhead -----------------------------------------------------------------------
+
+IN_PROCESS = """
+import asyncio, io, json, os, sys, time, contextlib
+import boto3
+from botocore.config import Config
+from lambda_src.app import app
+from tests.fakes.asgi import _call
+from tests.fakes.function_url import adapter_headers
+
+body = json.dumps({request}).encode()
+config = Config(retries={{"total_max_attempts": 1}})
+client = boto3.client("bedrock-runtime", region_name="us-east-1", config=config)
+converse = {converse}
+sink = io.StringIO()
+headers = {{"content-type": "application/json", **adapter_headers()}}
+
+async def through_app():
+    with contextlib.redirect_stdout(sink):  # log and metric lines, as in Lambda
+        status, _, _ = await _call(app, "POST", "/v1/chat/completions", body, headers)
+    assert status == 200, status
+    sink.seek(0); sink.truncate()
+
+def direct():
+    client.converse(**converse)["output"]
+
+async def main():
+    # One event loop and root task for the whole run, as under uvicorn (worker threads are reused).
+    for _ in range(100):
+        await through_app(); direct()
+    d, a = [], []
+    for _ in range({requests}):
+        t = time.perf_counter(); direct(); d.append(time.perf_counter() - t)
+        t = time.perf_counter(); await through_app(); a.append(time.perf_counter() - t)
+    print(json.dumps({{"direct": d, "app": a}}))
+
+asyncio.run(main())
+"""
+
+
+def overhead(bedrock_url: str, base_url: str, requests: int, tmp: Path) -> None:
+    import boto3
+    import httpx
+    from botocore.config import Config
+
+    inventory = tmp / "inventory.json"
+    inventory.write_text(INVENTORY)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env.update(
+        PYTHONPATH=str(REPO_ROOT),
+        AWS_ACCESS_KEY_ID="AKIDBENCH",
+        AWS_SECRET_ACCESS_KEY="fake",  # noqa: S106
+        AWS_REGION="us-east-1",
+        AWS_MAX_ATTEMPTS="1",
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock_url,
+        INVENTORY_FILE=str(inventory),
+        POWERTOOLS_SERVICE_NAME="bench",
+    )
+    code = IN_PROCESS.format(request=repr(REQUEST), converse=repr(CONVERSE), requests=requests)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    )
+    run = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"per-request overhead, non-streamed chat ({requests} requests each, alternating, warm):")
+    print(_row("direct boto3 converse", run["direct"]))
+    print(_row("through the app, in process", run["app"]))
+    added = (_pct(run["app"], 0.5) - _pct(run["direct"], 0.5)) * 1000
+    print(f"  added at p50 in process: {added:.3f} ms (target < 0.5 ms)")
+
+    client = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=bedrock_url,
+        aws_access_key_id="AKIDBENCH",
+        aws_secret_access_key="fake",  # noqa: S106
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    http = httpx.Client(timeout=30)
+    for _ in range(50):
+        http.post(f"{base_url}/chat/completions", json=REQUEST)
+    served, direct = [], []
+    for _ in range(requests // 4):
+        start = time.perf_counter()
+        client.converse(**CONVERSE)
+        direct.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        assert http.post(f"{base_url}/chat/completions", json=REQUEST).status_code == 200
+        served.append(time.perf_counter() - start)
+    http.close()
+    print(_row("direct boto3 converse (HTTP round)", direct))
+    print(_row("through scripts/serve over HTTP", served))
+    print(f"  over HTTP: p99 / p50 = {_pct(served, 0.99) / _pct(served, 0.5):.2f} (target <= 2)")
+
+
+# --- cold start ------------------------------------------------------------------------------------
+
+BASELINE = """
+import time
+t = time.perf_counter()
+import boto3
+client = boto3.client("bedrock-runtime")
+client.converse(**{converse})
+print(time.perf_counter() - t)
+"""
+
+OURS = """
+import sys, time
+t = time.perf_counter()
+sys.path.insert(0, {package!r})
+import gc
+from lambda_src.app import app
+gc.freeze()  # as lambda_src.server does before serving
+sys.path.append({repo!r})
+from tests.fakes.asgi import call_app
+headers = {{"content-type": "application/json"}}
+status, _, body = call_app(app, "POST", "/v1/chat/completions", {body!r}, headers)
+elapsed = time.perf_counter() - t
+assert status == 200, body
+print(elapsed)
+"""
+
+
+def runtime_python(tmp: Path) -> str:
+    """A venv of the runtime's Python with boto3, as the Lambda runtime provides it."""
+    from modules.packaging import runtime_python as find
+
+    python = find(RUNTIME_PYTHON)
+    if python is None:
+        raise SystemExit(f"no python{RUNTIME_PYTHON} on this machine: the cold-start benchmark needs one")
+    venv = tmp / "runtime"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", BOTO3],
+        check=True,
+        capture_output=True,
+    )
+    return str(venv / "bin" / "python")
+
+
+def unpack(package: Path, dest: Path, *, bytecode: bool) -> Path:
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(dest)
+    if not bytecode:
+        for cache in list(dest.rglob("__pycache__")):
+            shutil.rmtree(cache)
+    for path in dest.rglob("*"):  # read-only, like Lambda's code directory
+        path.chmod(path.stat().st_mode & ~0o222)
+    return dest
+
+
+def cold_start(urls: dict[str, str], runs: int, tmp: Path) -> None:
+    from modules.packaging import build_package
+
+    machine = "x86_64" if os.uname().machine == "x86_64" else "arm64"
+    package = build_package(architecture=machine, python_version=RUNTIME_PYTHON)
+    if not package.compiled:
+        raise SystemExit("the package has no bytecode: no python3.12 here")
+    python = runtime_python(tmp)
+    compiled = unpack(package.path, tmp / "pkg-bytecode", bytecode=True)
+    plain = unpack(package.path, tmp / "pkg-source", bytecode=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
+    env.update(
+        AWS_LAMBDA_FUNCTION_NAME="bench-inference-api",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="ASIABENCHFAKE",
+        AWS_SECRET_ACCESS_KEY="fake",  # noqa: S106
+        AWS_SESSION_TOKEN="fake",  # noqa: S106
+        AWS_MAX_ATTEMPTS="3",
+        AWS_RETRY_MODE="standard",
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=urls["bedrock"],
+        AWS_ENDPOINT_URL_SSM=urls["ssm"],
+        INVENTORY_PARAMETER_NAME=PARAMETER_NAME,
+        STAGE="prod",
+        POWERTOOLS_SERVICE_NAME="bench",
+        POWERTOOLS_METRICS_NAMESPACE="LlmInferenceApi",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    body = json.dumps(REQUEST).encode()
+    variants = {
+        "baseline": BASELINE.format(converse=repr(CONVERSE)),
+        "ours": OURS.format(package=str(compiled), repo=str(REPO_ROOT), body=body),
+        "no_bytecode": OURS.format(package=str(plain), repo=str(REPO_ROOT), body=body),
+    }
+
+    def run(code: str) -> float:
+        out = subprocess.run(
+            [python, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp
+        )
+        return float(out.stdout.strip().splitlines()[-1])
+
+    for code in variants.values():  # the OS file cache, once each
+        run(code)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, code in variants.items():
+            times[name].append(run(code))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"cold start (Python {RUNTIME_PYTHON}, median of {runs} fresh processes each, interleaved):")
+    print(f"  A  import boto3 + one Converse call:                         {med['baseline'] * 1000:7.1f} ms")
+    print(f"  B  import the app (package with bytecode) + first chat:      {med['ours'] * 1000:7.1f} ms")
+    print(
+        f"  C  the same package without bytecode:                        {med['no_bytecode'] * 1000:7.1f} ms"
+    )
+    print(
+        f"  D  B with the inventory from a local file, not SSM:       {med['local_inventory'] * 1000:7.1f} ms"
+    )
+    print(
+        f"  ratio B/A: {med['ours'] / med['baseline']:.2f} (target <= 1.5)   "
+        f"C/B: {med['no_bytecode'] / med['ours']:.2f}   D/A: {med['local_inventory'] / med['baseline']:.2f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stream-runs", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--cold-runs", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name, FakeBedrockRuntime() as bedrock:
+        tmp = Path(name)
+        ssm = FakeSsm(INVENTORY).start()
+        process, base_url = start_serve(bedrock.url, tmp)
+        try:
+            streaming(bedrock, base_url, args.stream_runs)
+            overhead(bedrock.url, base_url, args.requests, tmp)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        cold_start({"bedrock": bedrock.url, "ssm": ssm.url}, args.cold_runs, tmp)
+        ssm.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

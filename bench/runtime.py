@@ -342,24 +342,29 @@ def cold_start(urls: dict[str, str], runs: int, tmp: Path) -> None:
         PYTHONDONTWRITEBYTECODE="1",
     )
     body = json.dumps(REQUEST).encode()
+    inventory_file = tmp / "inventory.json"
+    inventory_file.write_text(INVENTORY)
+    file_env = {k: v for k, v in env.items() if k != "INVENTORY_PARAMETER_NAME"}
+    file_env["INVENTORY_FILE"] = str(inventory_file)
     variants = {
-        "baseline": BASELINE.format(converse=repr(CONVERSE)),
-        "ours": OURS.format(package=str(compiled), repo=str(REPO_ROOT), body=body),
-        "no_bytecode": OURS.format(package=str(plain), repo=str(REPO_ROOT), body=body),
+        "baseline": (BASELINE.format(converse=repr(CONVERSE)), env),
+        "ours": (OURS.format(package=str(compiled), repo=str(REPO_ROOT), body=body), env),
+        "no_bytecode": (OURS.format(package=str(plain), repo=str(REPO_ROOT), body=body), env),
+        "local_inventory": (OURS.format(package=str(compiled), repo=str(REPO_ROOT), body=body), file_env),
     }
 
-    def run(code: str) -> float:
+    def run(code: str, environ: dict[str, str]) -> float:
         out = subprocess.run(
-            [python, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp
+            [python, "-c", code], env=environ, capture_output=True, text=True, check=True, cwd=tmp
         )
         return float(out.stdout.strip().splitlines()[-1])
 
-    for code in variants.values():  # the OS file cache, once each
-        run(code)
+    for code, environ in variants.values():  # the OS file cache, once each
+        run(code, environ)
     times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(runs):
-        for name, code in variants.items():
-            times[name].append(run(code))
+        for name, (code, environ) in variants.items():
+            times[name].append(run(code, environ))
     med = {name: statistics.median(values) for name, values in times.items()}
     print(f"cold start (Python {RUNTIME_PYTHON}, median of {runs} fresh processes each, interleaved):")
     print(f"  A  import boto3 + one Converse call:                         {med['baseline'] * 1000:7.1f} ms")

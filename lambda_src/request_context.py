@@ -5,8 +5,9 @@ IAM identity) as the JSON header ``x-amzn-request-context`` and the invocation's
 (request id, deadline in epoch milliseconds, trace id) as ``x-amzn-lambda-context``. The
 adapter *replaces* any copy a client sent: its ``fetch_response`` sets both with
 ``HeaderMap::insert``, which drops every earlier value (aws/aws-lambda-web-adapter, src/lib.rs,
-since pull request #286 / v0.7.2, read 2026-11-29), so a single copy comes from the adapter; two copies mean something appended a client's header, and
-the request is refused. ``scripts/serve`` strips client copies and sets its own.
+since pull request #286 / v0.7.2, read 2026-11-29), so a single copy comes from the adapter;
+two copies mean something appended a client's header, and the request is refused.
+``scripts/serve`` strips client copies and sets its own.
 
 One :class:`RequestContext` per request, in a context variable that worker threads inherit.
 """

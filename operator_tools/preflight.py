@@ -24,7 +24,7 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from modules.config import DEFAULT_CONFIG_PATH, ConfigError, DeploymentConfig, load_config
-from operator_tools import bedrock_checks, checks, secret_checks
+from operator_tools import bedrock_checks, checks, secret_checks, url_checks
 from operator_tools.checks import Aws, Check
 
 CONFIG_ENV = "LLM_API_CONFIG"
@@ -35,6 +35,7 @@ SKIPPABLE = {
     "api-keys": checks.API_KEYS,
     "hf-token": checks.HF_TOKEN,
     "role": checks.ROLE,
+    "function-url": url_checks.FUNCTION_URL,
 }
 
 
@@ -132,6 +133,11 @@ def run_checks(
         rows.append(_skipped(checks.HF_TOKEN, token.secret_arn, None, skipped[checks.HF_TOKEN]))
     elif (hf_row := secret_checks.check_hf_token_secret(aws, config)) is not None:
         rows.append(hf_row)
+    if url_checks.FUNCTION_URL in skipped:
+        name = config.names["function"].value
+        rows.append(_skipped(url_checks.FUNCTION_URL, name, config.region, skipped[url_checks.FUNCTION_URL]))
+    else:
+        rows.append(url_checks.check_function_url(aws, config))
     return rows + role_rows
 
 

@@ -284,6 +284,63 @@ class FakeBedrock(_Loopback):
         )
 
 
+# --- Lambda (GetPolicy) -----------------------------------------------------------------------------
+
+_POLICY_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/policy$")
+
+
+class FakeLambda(_Loopback):
+    """``policies``: function name -> its resource-policy statements (a function with ``[]`` exists
+    without a policy); any other name is a function that does not exist. As Lambda answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: dict[str, list[dict[str, Any]]] = {}
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        m = _POLICY_PATH.match(path)
+        if not (m and method == "GET"):
+            return self._error(404, "UnknownOperationException", f"no route for {method} {path}")
+        name = unquote(m.group("name"))
+        call = self.record("GetPolicy", headers, {"FunctionName": name})
+        statements = self.policies.get(name)
+        if statements is None:
+            arn = f"arn:aws:lambda:{call.region}:123456789012:function:{name}"
+            return self._error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        if not statements:
+            return self._error(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+        policy = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+        payload = {"Policy": json.dumps(policy), "RevisionId": "1"}
+        return Answer(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> Answer:
+        return Answer(
+            status,
+            json.dumps({"Type": "User", "Message": message}).encode(),
+            {"Content-Type": "application/json", "x-amzn-ErrorType": code},
+        )
+
+
+def function_url_statement(principal: str, action: str, *, through_url: bool = True) -> dict[str, Any]:
+    """A statement as Lambda stores what ``aws_lambda_permission`` added."""
+    stored = principal if principal == "*" or not principal.isdigit() else f"arn:aws:iam::{principal}:root"
+    statement: dict[str, Any] = {
+        "Sid": f"s-{abs(hash((principal, action))) % 10**8}",
+        "Effect": "Allow",
+        "Principal": stored if stored == "*" else {"AWS": stored},
+        "Action": action,
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:pf-inference-api",
+    }
+    if action == "lambda:InvokeFunctionUrl":
+        statement["Condition"] = {
+            "StringEquals": {"lambda:FunctionUrlAuthType": "NONE" if principal == "*" else "AWS_IAM"}
+        }
+    elif through_url:
+        statement["Condition"] = {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+    return statement
+
+
 # --- STS ---------------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from moto import mock_aws
 from modules.config import load_config
 from operator_tools import checks, preflight
 from operator_tools.checks import Aws
-from tests.fakes.control_plane import availability, sagemaker_quota
+from tests.fakes.control_plane import availability, function_url_statement, sagemaker_quota
 from tests.operator_tools.conftest import Fakes
 from tests.support import REPO_ROOT
 
@@ -92,6 +92,7 @@ def healthy(fakes: Fakes, tmp_path: Path) -> Path:
     }
     fakes.bedrock.profiles["us-east-1"] = {f"us.{HAIKU_35}"}
     fakes.sts.trust = {ROLE_OK: "pf-external", ROLE_OTHER: None}
+    fakes.lambda_.policies["pf-inference-api"] = []  # deployed, AWS_IAM, no callers: no grants
     fakes.secrets.create_secret(Name="pf/api-keys", SecretString='{"OPENAI_API_KEY": "sk-not-shown"}')
     hf_arn = fakes.secrets.create_secret(Name="hf-token", SecretString=HF_TOKEN)["ARN"]
     path = tmp_path / "pf.json"
@@ -129,6 +130,7 @@ def test_every_check_passes_and_exits_0(fakes: Fakes, tmp_path: Path) -> None:
         ),
         ("assume role", ROLE_OK),
         ("assume role", ROLE_OTHER),
+        ("function url", "pf-inference-api"),
     }
     assert (
         "quota 8, config needs 4 (mistral-7b 3, llama-3-1-8b 1)"
@@ -184,7 +186,7 @@ def test_table_shows_status_and_a_fix_line_under_each_failure(fakes: Fakes, tmp_
     row = next(i for i, line in enumerate(lines) if "nova-lite" in line)
     assert "FAIL" in lines[row].split()
     assert lines[row + 1].strip().startswith("fix: the first call to a third-party model subscribes")
-    assert lines[-1] == "11 checks: 10 passed, 1 failed"
+    assert lines[-1] == "12 checks: 11 passed, 1 failed"
 
 
 def test_models_behind_a_role_are_checked_with_the_assumed_credentials(fakes: Fakes, tmp_path: Path) -> None:
@@ -469,3 +471,68 @@ def test_bad_config_exits_2_through_the_script(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"{path}: regoin: unknown field" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- the function's Function URL grants ------------------------------------------------------------
+
+CALLER = "111122223333"
+URL = "lambda:InvokeFunctionUrl"
+INVOKE = "lambda:InvokeFunction"
+
+
+def _with_url(fakes: Fakes, tmp_path: Path, function_url: dict[str, Any]) -> Path:
+    path = healthy(fakes, tmp_path)
+    config = json.loads(path.read_text())
+    config["function_url"] = function_url
+    path.write_text(json.dumps(config))
+    return path
+
+
+def _url_row(path: Path) -> dict[str, Any]:
+    return by_target(run(path)[1])[("function url", "pf-inference-api")]
+
+
+PUBLIC = {"auth_type": "NONE", "allow_unauthenticated": True}
+
+
+def test_a_public_url_with_both_grants_passes(fakes: Fakes, tmp_path: Path) -> None:
+    path = _with_url(fakes, tmp_path, PUBLIC)
+    fakes.lambda_.policies["pf-inference-api"] = [
+        function_url_statement("*", URL),
+        function_url_statement("*", INVOKE),
+    ]
+    row = _url_row(path)
+    assert row["status"] == "PASS" and "the public hold both actions" in row["detail"]
+    [call] = fakes.lambda_.calls_of("GetPolicy")
+    assert call.params == {"FunctionName": "pf-inference-api"}
+
+
+def test_a_url_grant_alone_is_reported_with_the_two_action_hint(fakes: Fakes, tmp_path: Path) -> None:
+    path = _with_url(fakes, tmp_path, {"callers": [CALLER]})
+    fakes.lambda_.policies["pf-inference-api"] = [function_url_statement(CALLER, URL)]
+    row = _url_row(path)
+    assert row["status"] == "FAIL"
+    assert row["detail"] == f"missing one or both Function URL actions for {CALLER}"
+    assert "both lambda:InvokeFunctionUrl and lambda:InvokeFunction" in row["hint"]
+    assert "caller_policy_json" in row["hint"]
+
+
+def test_an_unconditioned_direct_invoke_grant_fails(fakes: Fakes, tmp_path: Path) -> None:
+    path = _with_url(fakes, tmp_path, PUBLIC)
+    fakes.lambda_.policies["pf-inference-api"] = [
+        function_url_statement("*", URL),
+        function_url_statement("*", INVOKE, through_url=False),
+    ]
+    row = _url_row(path)
+    assert row["status"] == "FAIL"
+    assert "without the lambda:InvokedViaFunctionUrl condition to *" in row["detail"]
+    assert "hand-built event" in row["detail"]
+
+
+def test_before_the_first_apply_the_check_is_skipped(fakes: Fakes, tmp_path: Path) -> None:
+    path = healthy(fakes, tmp_path)
+    del fakes.lambda_.policies["pf-inference-api"]
+    code, rows = run(path)
+    row = by_target(rows)[("function url", "pf-inference-api")]
+    assert row["status"] == "SKIP" and "not deployed yet" in row["detail"]
+    assert code == 0

@@ -73,18 +73,70 @@ def request_context(
     return context
 
 
+async def _refuse(send: Any, status: int, message: str) -> None:
+    body = json.dumps(
+        {"error": {"message": message, "type": "invalid_request_error", "code": None, "param": None}}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class LocalAdapter:
     """ASGI middleware playing the Lambda Web Adapter: client copies of the context headers are
-    dropped, and each request gets its own context (caller, request id, deadline)."""
+    dropped, and each request gets its own context (caller, request id, deadline).
 
-    def __init__(self, app: Any, *, caller_arn: str | None, timeout_seconds: int, function_arn: str) -> None:
+    It also keeps the server safe to leave running: the models are called with the developer's
+    own credentials, so only this machine may talk to it. A request whose ``Host`` is not
+    127.0.0.1 or localhost with this server's port (DNS rebinding), that comes from another
+    site's page (an ``Origin`` other than this server), or whose body is not declared JSON (a
+    form post needs no CORS preflight) is refused before the app sees it.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        caller_arn: str | None,
+        timeout_seconds: int,
+        function_arn: str,
+        port: int | None = None,
+    ) -> None:
         self.app = app
         self.caller_arn = caller_arn
         self.timeout_seconds = timeout_seconds
         self.function_arn = function_arn
+        self.port = port
+
+    def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
+        if self.port is None:
+            return None
+        headers: dict[bytes, list[bytes]] = {}
+        for key, value in scope["headers"]:
+            headers.setdefault(key.lower(), []).append(value)
+        allowed_hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        hosts = headers.get(b"host", [])
+        if len(hosts) != 1 or hosts[0].decode("latin-1").lower() not in allowed_hosts:
+            return 400, f"this local server answers only Host 127.0.0.1:{self.port} or localhost:{self.port}"
+        origins = headers.get(b"origin", [])
+        allowed_origins = {f"http://{host}" for host in allowed_hosts}
+        if any(o.decode("latin-1").lower() not in allowed_origins for o in origins):
+            return 403, "requests from other sites' pages are refused by this local server"
+        lengths = headers.get(b"content-length", [])
+        if len(lengths) > 1 or any(not v.isdigit() for v in lengths):
+            return 400, "the Content-Length header must be one whole number of bytes"
+        has_body = any(v != b"0" for v in lengths) or bool(headers.get(b"transfer-encoding"))
+        kinds = [v.split(b";")[0].strip().lower() for v in headers.get(b"content-type", [])]
+        if has_body and kinds != [b"application/json"]:
+            return 415, "request bodies must be application/json"
+        return None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
+            refused = self._refusal(scope)
+            if refused is not None:
+                await _refuse(send, *refused)
+                return
             request_id = str(uuid.uuid4())
             lambda_context = {
                 "request_id": request_id,
@@ -194,18 +246,19 @@ def main(argv: list[str] | None = None) -> int:
 
         lam = config.lambda_
         function = f"{config.prefix}-inference-api"
-        adapter = LocalAdapter(
-            app,
-            caller_arn=caller,
-            timeout_seconds=lam.timeout_seconds,
-            function_arn=f"arn:aws:lambda:{config.region}:000000000000:function:{function}",
-        )
         try:
             sock = listening_socket(args.port)
         except OSError as err:
             print(f"error: cannot listen on {HOST}:{args.port}: {err.strerror}", file=sys.stderr)
             return 1
         port = sock.getsockname()[1]
+        adapter = LocalAdapter(
+            app,
+            caller_arn=caller,
+            timeout_seconds=lam.timeout_seconds,
+            function_arn=f"arn:aws:lambda:{config.region}:000000000000:function:{function}",
+            port=port,
+        )
         print(
             f"serving {len(inventory.models)} model(s) of {args.config} (stage {config.stage}, caller "
             f"{caller or 'none'}) on http://{HOST}:{port} (OpenAI base URL http://{HOST}:{port}/v1); "

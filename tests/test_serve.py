@@ -55,6 +55,78 @@ def test_the_local_adapter_replaces_client_context_headers_with_its_own() -> Non
     assert lambda_context["deadline"] > (time.time() + 20) * 1000  # the config's timeout, not the client's
 
 
+SAFE = serve.LocalAdapter(_echo_context, caller_arn=None, timeout_seconds=30, function_arn="arn:f", port=8123)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "why"),
+    [
+        ({"host": "evil.example:8123"}, 400, "Host"),  # DNS rebinding
+        ({"host": "127.0.0.1:9999"}, 400, "Host"),
+        ({}, 400, "Host"),
+        ({"host": "127.0.0.1:8123", "origin": "https://evil.example"}, 403, "other sites"),
+        ({"host": "localhost:8123", "origin": "null"}, 403, "other sites"),
+        (
+            {
+                "host": "127.0.0.1:8123",
+                "content-type": "application/x-www-form-urlencoded",
+                "content-length": "5",
+            },
+            415,
+            "application/json",
+        ),
+        (
+            {"host": "127.0.0.1:8123", "content-type": "text/plain", "content-length": "5"},
+            415,
+            "application/json",
+        ),
+        (
+            {"host": "127.0.0.1:8123", "content-type": "application/json", "content-length": "-40"},
+            400,
+            "Content-Length",
+        ),
+        (
+            {"host": "127.0.0.1:8123", "content-type": "application/json", "content-length": "1e9"},
+            400,
+            "Content-Length",
+        ),
+    ],
+)
+def test_the_local_server_refuses_what_a_web_page_could_send(
+    headers: dict[str, str], status: int, why: str
+) -> None:
+    # call_app adds its own Content-Length; these checks read the headers sent, so they are built here.
+    scope_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    import asyncio
+
+    asyncio.run(
+        SAFE(
+            {"type": "http", "method": "POST", "path": "/v1/chat/completions", "headers": scope_headers},
+            receive,
+            send,
+        )
+    )
+    assert sent[0]["status"] == status
+    error = json.loads(sent[1]["body"])["error"]
+    assert why in error["message"]
+
+
+def test_the_local_server_serves_its_own_pages() -> None:
+    ok = {"host": "127.0.0.1:8123", "origin": "http://127.0.0.1:8123", "content-type": "application/json"}
+    status, _, _ = call_app(SAFE, "POST", "/v1/chat/completions", b"{}", ok)
+    assert status == 200
+    status, _, _ = call_app(SAFE, "GET", "/v1/models", headers={"host": "localhost:8123"})
+    assert status == 200
+
+
 def test_without_a_caller_the_context_has_no_authorizer() -> None:
     adapter = serve.LocalAdapter(_echo_context, caller_arn=None, timeout_seconds=30, function_arn="arn:f")
     [context] = _context_through(adapter, {})["x-amzn-request-context"]

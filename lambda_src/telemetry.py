@@ -12,6 +12,7 @@ maintenance mode (end of support 2027-02-25) and cost about 105 ms of every cold
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -29,6 +30,31 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "LlmInferenceApi"
 
 logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
+
+# Libraries that log request and response bodies at DEBUG (botocore logs a GetSecretValue answer,
+# so every API key; provider SDKs log prompts). They stay at WARNING whatever the app's level.
+QUIET_LOGGERS = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "openai",
+    "anthropic",
+    "cohere",
+    "mistralai",
+    "langchain",
+    "langchain_core",
+    "langchain_openai",
+    "langchain_anthropic",
+    "langchain_cohere",
+    "langchain_mistralai",
+    "uvicorn",
+    "asyncio",
+)
+for _name in QUIET_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 @dataclass

@@ -5,6 +5,7 @@ parsing without Secrets Manager); the tests about the secret itself use moto's."
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any
 
@@ -428,3 +429,26 @@ def test_keys_never_reach_the_logs(invoke: Invoke, providers: Providers, read_lo
     logged = json.dumps(read_logs())
     for key in ALL_KEYS:
         assert key not in logged
+
+
+def test_debug_logging_shows_no_key_and_no_prompt(
+    invoke: Invoke, secret: PutKeys, caplog: pytest.LogCaptureFixture, read_logs: ReadLogs
+) -> None:
+    """The root logger and the app at DEBUG (as a misconfigured log level would have them): the
+    keys secret is read (botocore logs GetSecretValue bodies at DEBUG) and every provider is
+    called (their SDKs log requests at DEBUG); no key and no prompt appears in any line."""
+    from lambda_src.telemetry import logger
+
+    prompt = "my-confidential-prompt-4417"
+    logger.setLevel("DEBUG")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            for model in ("gpt-4o", "Model1", "claude-direct", "command-r", "mistral-large"):
+                _ok(_chat(invoke, model, messages=[{"role": "user", "content": prompt}]))
+    finally:
+        logger.setLevel("INFO")
+    captured = "\n".join(r.getMessage() for r in caplog.records) + json.dumps(read_logs())
+    assert caplog.records  # DEBUG was really on: something was logged
+    for key in ALL_KEYS:
+        assert key not in captured
+    assert prompt not in captured

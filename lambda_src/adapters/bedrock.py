@@ -8,8 +8,10 @@ model id, any cross-region inference profile id, or a model / profile ARN.
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lambda_src.adapters import bedrock_native
@@ -57,6 +59,9 @@ STOP_REASONS: dict[str, FinishReason] = {
 }
 _MALFORMED = frozenset({"malformed_model_output", "malformed_tool_use"})
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+# Concurrent calls for models that take one input per call (Titan); botocore's connection pool
+# holds 10 connections per client.
+EMBED_CONCURRENCY = 8
 
 
 def base_model_provider(spec: ModelSpec) -> str | None:
@@ -334,10 +339,11 @@ class BedrockModel:
 
     def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         family = bedrock_native.embedding_family(self._spec, base_model_provider(self._spec))
+        bodies = list(family.bodies(self._spec, request))
+        answers = self._invoke_all(bodies)
         vectors: list[tuple[float, ...]] = []
         tokens = 0
-        for body in family.bodies(self._spec, request):
-            payload, headers = self._invoke(body)
+        for payload, headers in answers:
             got, count = family.parse(payload, headers)
             vectors += got
             tokens += count
@@ -347,6 +353,19 @@ class BedrockModel:
                 reason=f"embeddings: {len(vectors)} for {len(request.texts)} inputs",
             )
         return EmbeddingResult(tuple(vectors), tokens)
+
+    def _invoke_all(self, bodies: list[dict[str, Any]]) -> list[tuple[Any, Mapping[str, str]]]:
+        """One call per body (models that embed one input per call), at most EMBED_CONCURRENCY
+        at once, answers in order. The request's deadline bounds them all from the caller."""
+        if len(bodies) == 1:
+            return [self._invoke(bodies[0])]
+        pool = ThreadPoolExecutor(max_workers=min(EMBED_CONCURRENCY, len(bodies)))
+        try:
+            # Each call in a copy of this thread's context: the request's trace header goes along.
+            futures = [pool.submit(contextvars.copy_context().run, self._invoke, body) for body in bodies]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # after an error: start no more calls
 
     def _invoke(self, body: dict[str, Any]) -> tuple[Any, Mapping[str, str]]:
         response = self._call(

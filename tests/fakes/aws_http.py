@@ -80,6 +80,11 @@ class FakeAwsServer(LoopbackServer):
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.stream = StreamControl()
+        # Seconds every default (unscripted) answer waits; with it, ``max_in_flight`` shows how
+        # many requests a client had open at once.
+        self.default_delay = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._scripted: dict[str, deque[Reply | Streamed]] = {}
         self._always: dict[str, Reply | Streamed] = {}
         self._lock = threading.Lock()
@@ -101,6 +106,8 @@ class FakeAwsServer(LoopbackServer):
             self.requests.clear()
             self._scripted.clear()
             self._always.clear()
+            self.default_delay = 0.0
+            self.max_in_flight = 0
         self.stream.release()
         self.stream = StreamControl()
 
@@ -141,11 +148,20 @@ class FakeAwsServer(LoopbackServer):
                 reply = queue.popleft() if queue else self._always.get(target)
             if reply is None:
                 reply = self.default_reply(recorded)
+                if self.default_delay and isinstance(reply, Reply):
+                    reply = Reply(reply.status, reply.body, reply.headers, self.default_delay)
         if isinstance(reply, Streamed):
             self.stream.send(handler, reply, {"x-amzn-RequestId": REQUEST_ID})
             return
-        if reply.delay:
-            time.sleep(reply.delay)
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                time.sleep(reply.delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         data = reply.encoded()
         try:
             handler.send_response(reply.status)

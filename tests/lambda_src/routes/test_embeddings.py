@@ -60,3 +60,19 @@ def test_non_embedding_models(invoke: Invoke, bedrock: FakeBedrockRuntime, model
 
     assert response["statusCode"] == status
     assert bedrock.requests == []
+
+
+def test_one_call_per_input_runs_concurrently_and_keeps_the_order(
+    invoke: Invoke, bedrock: FakeBedrockRuntime
+) -> None:
+    texts = [f"text number {i}" for i in range(20)]
+    one_by_one = [_embed(invoke, model="titan-embed", input=t)["data"][0]["embedding"] for t in texts]
+    bedrock.reset()
+    bedrock.default_delay = 0.2  # each call stays open a while, so overlapping calls show
+
+    body = _embed(invoke, model="titan-embed", input=texts)
+
+    assert [d["embedding"] for d in body["data"]] == one_by_one
+    assert [d["index"] for d in body["data"]] == list(range(20))
+    assert len(bedrock.requests) == 20
+    assert 1 < bedrock.max_in_flight <= 8  # concurrent, and bounded

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -19,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -185,12 +188,46 @@ class UserMessage(BaseModel):
     name: str | None = None
 
 
+# JSON that the API passes on (tool schemas, tool-call arguments) nests at most this deep.
+MAX_JSON_DEPTH = 64
+
+
+def json_problem(value: Any) -> str | None:
+    """Why ``value`` (parsed JSON) may not be passed on, or None: deeper than MAX_JSON_DEPTH, or
+    holding NaN / Infinity, which JSON does not have."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return f"it nests deeper than {MAX_JSON_DEPTH} levels"
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "it holds NaN or Infinity, which JSON does not allow"
+    return None
+
+
 class FunctionCall(BaseModel):
     model_config = _LENIENT
 
     name: ToolName
     # A JSON object, as a string (the model wrote it).
     arguments: str
+
+    @field_validator("arguments")
+    @classmethod
+    def _passable(cls, arguments: str) -> str:
+        try:
+            parsed = json.loads(arguments)
+        except RecursionError:
+            raise ValueError(f"the tool call's arguments nest deeper than {MAX_JSON_DEPTH} levels") from None
+        except ValueError:
+            return arguments  # not JSON: the adapters that need an object say so
+        problem = json_problem(parsed)
+        if problem:
+            raise ValueError(f"the tool call's arguments cannot be passed on: {problem}")
+        return arguments
 
 
 class ToolCall(BaseModel):
@@ -255,6 +292,14 @@ class FunctionDefinition(BaseModel):
     # A JSON Schema object; an absent one means "no arguments".
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _passable(cls, parameters: dict[str, Any] | None) -> dict[str, Any] | None:
+        problem = json_problem(parameters)
+        if problem:
+            raise ValueError(f"the tool's parameters schema cannot be passed on: {problem}")
+        return parameters
 
 
 class Tool(BaseModel):

@@ -25,6 +25,17 @@ FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
 GENERATION_KEYS = frozenset({"max_tokens", "temperature", "top_p", "stop"})
 
 
+# No answer counts more tokens than this; a larger or negative count from upstream is not trusted.
+MAX_TOKEN_COUNT = 10**9
+
+
+def token_count(value: Any) -> int:
+    """A token count reported by a provider, or 0 when it is missing, malformed or absurd."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
+    return 0
+
+
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0

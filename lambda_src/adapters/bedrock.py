@@ -44,6 +44,7 @@ from lambda_src.chat import (
     UsageDelta,
     extra_model_kwargs,
     generation_params,
+    token_count,
 )
 from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
 from lambda_src.inventory import ModelSpec
@@ -216,10 +217,6 @@ def to_converse_request(spec: ModelSpec, request: ChatCompletionRequest) -> dict
 # --- Converse: response -------------------------------------------------------------------------
 
 
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
 def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
     """A :class:`ChatResult` from Converse's answer; :class:`UpstreamError` if it is malformed."""
     try:
@@ -257,7 +254,7 @@ def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
         content="".join(texts) if texts or not calls else None,
         tool_calls=tuple(calls),
         finish_reason=finish,
-        usage=Usage(_count(usage.get("inputTokens")), _count(usage.get("outputTokens"))),
+        usage=Usage(token_count(usage.get("inputTokens")), token_count(usage.get("outputTokens"))),
     )
 
 
@@ -269,7 +266,7 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
             block = event["contentBlockStart"]
             use = (block.get("start") or {}).get("toolUse")
             if isinstance(use, dict):
-                index = tool_index.setdefault(_count(block.get("contentBlockIndex")), len(tool_index))
+                index = tool_index.setdefault(token_count(block.get("contentBlockIndex")), len(tool_index))
                 yield ToolCallDelta(index, str(use.get("toolUseId", "")), str(use.get("name", "")))
         elif "contentBlockDelta" in event:
             block = event["contentBlockDelta"]
@@ -277,7 +274,7 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
             if isinstance(delta.get("text"), str):
                 yield TextDelta(delta["text"])
             elif isinstance(delta.get("toolUse"), dict):
-                position = _count(block.get("contentBlockIndex"))
+                position = token_count(block.get("contentBlockIndex"))
                 if position not in tool_index:
                     raise UpstreamError(
                         "the model streamed a malformed tool call",
@@ -294,7 +291,9 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
         elif "metadata" in event:
             usage = event["metadata"].get("usage")
             if isinstance(usage, dict):
-                yield UsageDelta(Usage(_count(usage.get("inputTokens")), _count(usage.get("outputTokens"))))
+                yield UsageDelta(
+                    Usage(token_count(usage.get("inputTokens")), token_count(usage.get("outputTokens")))
+                )
 
 
 # --- the client call ----------------------------------------------------------------------------
@@ -382,7 +381,7 @@ class BedrockModel:
             payload = json.loads(raw)
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, self._spec) from err
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             raise UpstreamError(
                 f"model {self._spec.id!r} returned a body that is not JSON", reason="invoke_model: not JSON"
             ) from err

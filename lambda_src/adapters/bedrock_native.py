@@ -14,7 +14,14 @@ from typing import Any
 
 from lambda_src.adapters.prompts import build_prompt, conversation
 from lambda_src.api_types import ChatCompletionRequest, EmbeddingRequest
-from lambda_src.chat import ChatResult, FinishReason, Usage, extra_model_kwargs, generation_params
+from lambda_src.chat import (
+    ChatResult,
+    FinishReason,
+    Usage,
+    extra_model_kwargs,
+    generation_params,
+    token_count,
+)
 from lambda_src.exceptions import InvalidRequestError, UpstreamError
 from lambda_src.inventory import ModelSpec
 
@@ -25,10 +32,8 @@ COHERE_EMBED_BATCH = 96
 
 
 def _header_count(headers: Mapping[str, str], which: str) -> int:
-    try:
-        return max(0, int(headers.get(f"x-amzn-bedrock-{which}-token-count", "0")))
-    except ValueError:
-        return 0
+    raw = headers.get(f"x-amzn-bedrock-{which}-token-count", "0")
+    return token_count(int(raw)) if raw.isdigit() and len(raw) < 12 else 0
 
 
 def _malformed(family: str) -> UpstreamError:
@@ -122,8 +127,8 @@ def _parse_meta(payload: Any, headers: Mapping[str, str]) -> ChatResult:
         content=str(payload["generation"]),
         finish_reason=_finish(payload.get("stop_reason"), ("length",)),
         usage=Usage(
-            int(payload.get("prompt_token_count") or _header_count(headers, "input")),
-            int(payload.get("generation_token_count") or _header_count(headers, "output")),
+            token_count(payload.get("prompt_token_count")) or _header_count(headers, "input"),
+            token_count(payload.get("generation_token_count")) or _header_count(headers, "output"),
         ),
     )
 

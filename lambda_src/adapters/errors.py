@@ -37,7 +37,8 @@ from lambda_src.exceptions import (
 from lambda_src.inventory import ModelSpec
 
 # Everything a botocore call raises for a failed call (the parser's error is no BotoCoreError).
-UPSTREAM_EXCEPTIONS = (BotoCoreError, ClientError, ResponseParserError)
+# RecursionError: a body nested deeper than a parser can follow (json, botocore's parsers).
+UPSTREAM_EXCEPTIONS = (BotoCoreError, ClientError, ResponseParserError, RecursionError)
 
 _ARN = re.compile(r"arn:aws[a-z-]*:[^\s\"',;)]+")
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
@@ -85,7 +86,7 @@ def map_aws_error(err: Exception, spec: ModelSpec) -> ApiError:
         return InvalidRequestError(
             f"the request cannot be sent to model {spec.id!r}: invalid parameter{shown}", reason=kind
         )
-    if isinstance(err, ResponseParserError):
+    if isinstance(err, ResponseParserError | RecursionError):
         return UpstreamError(f"model {spec.id!r} returned a response that cannot be parsed", reason=kind)
     if isinstance(err, EndpointConnectionError):
         return UpstreamError(f"the service of model {spec.id!r} cannot be reached", reason=kind)
@@ -110,6 +111,18 @@ def _client_error(err: ClientError, spec: ModelSpec) -> ApiError:
     reason = f"{err.operation_name} {code} (HTTP {status})"
 
     if err.operation_name == "AssumeRole":
+        if code in _THROTTLED:
+            return RateLimitError(
+                f"the role of model {spec.id!r} cannot be assumed right now (STS throttled); retry shortly",
+                reason=reason,
+            )
+        if status >= 500 or code in _SERVER or code in _NOT_READY:
+            return _with_retry_after(
+                ServiceUnavailableError(
+                    f"the role of model {spec.id!r} cannot be assumed right now (STS failed); retry later",
+                    reason=reason,
+                )
+            )
         return AccessDeniedError(
             f"the role configured for model {spec.id!r} cannot be assumed; check its trust policy, "
             "the external id and the function's sts:AssumeRole permission",
@@ -157,7 +170,14 @@ def _model_error(err: ClientError, spec: ModelSpec, reason: str) -> ApiError:
         original_status = int(original) if original is not None else 0
     except (TypeError, ValueError):
         original_status = 0
-    if 400 <= original_status < 500 and original_status != 429:
+    if original_status == 429:
+        # The container is overloaded (TGI answers 429 when its queue is full).
+        return RateLimitError(f"model {spec.id!r} is overloaded; retry after a short wait", reason=reason)
+    if original_status == 503:
+        return _with_retry_after(
+            ServiceUnavailableError(f"model {spec.id!r} is not ready to serve; retry later", reason=reason)
+        )
+    if 400 <= original_status < 500:
         return InvalidRequestError(
             f"model {spec.id!r} rejected the request: {scrub(str(text)) or 'invalid request'}",
             reason=f"{reason} original status {original_status}",
@@ -166,6 +186,11 @@ def _model_error(err: ClientError, spec: ModelSpec, reason: str) -> ApiError:
         f"model {spec.id!r} failed while processing the request",
         reason=f"{reason} original status {original_status or 'unknown'}",
     )
+
+
+def _with_retry_after(err: ApiError, seconds: int = 2) -> ApiError:
+    err.retry_after = seconds
+    return err
 
 
 def _denied_message(spec: ModelSpec) -> str:

@@ -49,6 +49,7 @@ from lambda_src.chat import (
     UsageDelta,
     extra_model_kwargs,
     generation_params,
+    token_count,
 )
 from lambda_src.exceptions import (
     ApiError,
@@ -352,10 +353,6 @@ def _text(content: str | list[str | dict[str, Any]]) -> str:
     )
 
 
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
 def from_ai_message(message: AIMessage) -> ChatResult:
     """Our result from LangChain's answer: text, tool calls, finish reason and token usage."""
     calls = tuple(
@@ -371,7 +368,7 @@ def from_ai_message(message: AIMessage) -> ChatResult:
         content=text if text or not calls else None,
         tool_calls=calls,
         finish_reason=finish,
-        usage=Usage(_count(usage.get("input_tokens")), _count(usage.get("output_tokens"))),
+        usage=Usage(token_count(usage.get("input_tokens")), token_count(usage.get("output_tokens"))),
     )
 
 
@@ -449,7 +446,7 @@ def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
         for call in chunk.tool_call_chunks:
             calls = True
             yield ToolCallDelta(
-                _count(call.get("index")),
+                token_count(call.get("index")),
                 call.get("id") or None,
                 call.get("name") or None,
                 call.get("args") or "",
@@ -461,8 +458,8 @@ def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
         usage: Mapping[str, Any] | None = chunk.usage_metadata
         if usage:
             saw_usage = True
-            prompt += _count(usage.get("input_tokens"))
-            completion += _count(usage.get("output_tokens"))
+            prompt += token_count(usage.get("input_tokens"))
+            completion += token_count(usage.get("output_tokens"))
     yield FinishDelta("tool_calls" if calls and finish in (None, "stop") else (finish or "stop"))
     if saw_usage:
         yield UsageDelta(Usage(prompt, completion))

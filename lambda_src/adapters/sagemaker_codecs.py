@@ -35,6 +35,7 @@ from lambda_src.chat import (
     UsageDelta,
     extra_model_kwargs,
     generation_params,
+    token_count,
 )
 from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
 from lambda_src.inventory import ContentHandler, ModelSpec
@@ -72,7 +73,7 @@ class Invocation:
 def _json(body: bytes, codec: str) -> Any:
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise UpstreamError(
             "the model endpoint returned a body that is not JSON", reason=f"{codec}: not JSON"
         ) from None
@@ -93,10 +94,6 @@ def cut_at_stops(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
 def _no_tools(spec: ModelSpec, request: ChatCompletionRequest) -> None:
     if request.tools:
         raise InvalidRequestError(f"model {spec.id!r} does not support tools", param="tools")
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def sse_data(parts: Iterable[bytes]) -> Iterator[str]:
@@ -162,7 +159,7 @@ class Codec:
 def _event(data: str, codec: str) -> Any:
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise UpstreamError(
             "the model endpoint streamed an event that is not JSON", reason=f"{codec}: stream event not JSON"
         ) from None
@@ -216,7 +213,9 @@ class TgiMessages(Codec):
             usage = chunk.get("usage")
             if isinstance(usage, dict):
                 yield UsageDelta(
-                    Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+                    Usage(
+                        token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))
+                    )
                 )
             for choice in chunk.get("choices") or ():
                 if not isinstance(choice, dict):
@@ -246,7 +245,7 @@ class TgiMessages(Codec):
             content=content if content or not calls else None,
             tool_calls=calls,
             finish_reason=finish,
-            usage=Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))),
+            usage=Usage(token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))),
         )
 
 
@@ -259,7 +258,7 @@ def _tool_call_delta(raw: Any, codec: str) -> ToolCallDelta:
         arguments = json.dumps(arguments)
     name = function.get("name")
     return ToolCallDelta(
-        _count(raw.get("index")),
+        token_count(raw.get("index")),
         str(raw["id"]) if raw.get("id") else None,
         name if isinstance(name, str) else None,
         arguments,
@@ -333,7 +332,9 @@ class TgiGenerate(Codec):
         )
         prefill = details.get("prefill")
         yield UsageDelta(
-            Usage(len(prefill) if isinstance(prefill, list) else 0, _count(details.get("generated_tokens")))
+            Usage(
+                len(prefill) if isinstance(prefill, list) else 0, token_count(details.get("generated_tokens"))
+            )
         )
 
     def decode(self, body: bytes, invocation: Invocation) -> ChatResult:
@@ -352,7 +353,7 @@ class TgiGenerate(Codec):
             content=text,
             finish_reason=FINISH_REASONS.get(str(details.get("finish_reason")), "stop"),
             usage=Usage(
-                len(prefill) if isinstance(prefill, list) else 0, _count(details.get("generated_tokens"))
+                len(prefill) if isinstance(prefill, list) else 0, token_count(details.get("generated_tokens"))
             ),
         )
 

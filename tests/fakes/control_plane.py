@@ -356,11 +356,15 @@ class FakeSts(_Loopback):
         self.caller_arn = caller_arn
         self.trust: dict[str, str | None] = {}
         self.issued: dict[str, str] = {}  # access key id -> role ARN
+        # (status, code, message): STS fails every call so (throttling, an outage).
+        self.failing: tuple[int, str, str] | None = None
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
         params = {k: v[0] for k, v in parse_qs(body.decode() or query).items()}
         action = params.get("Action", "")
         self.record(action, headers, params)
+        if self.failing is not None:
+            return self._error(*self.failing)
         if action == "GetCallerIdentity":
             account = self.caller_arn.split(":")[4]
             return self._ok(

@@ -243,6 +243,74 @@ CORPUS: list[tuple[str, str, Any, int]] = [
     ("embed-chat-model", EMBED, {"model": "claude", "input": "x"}, 400),
     ("embed-unknown-model", EMBED, {"model": "text-embedding-3-large", "input": "x"}, 404),
     ("embed-not-json", EMBED, raw("input=hello"), 400),
+    # --- JSON passed on to models: no NaN / Infinity, no nesting past the limit
+    (
+        "tool-schema-nan",
+        CHAT,
+        raw(
+            '{"model": "claude", "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": '
+            '"function", "function": {"name": "f", "parameters": {"type": "number", "maximum": NaN}}}]}'
+        ),
+        400,
+    ),
+    (
+        "tool-schema-deep",
+        CHAT,
+        chat(
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "f",
+                        "parameters": json.loads('{"a":' * 80 + "{}" + "}" * 80),
+                    },
+                }
+            ]
+        ),
+        400,
+    ),
+    (
+        "tool-arguments-deep",
+        CHAT,
+        chat(
+            messages=[
+                *USER,
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "[" * 5000 + "]" * 5000},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+            ]
+        ),
+        400,
+    ),
+    (
+        "tool-arguments-infinity",
+        CHAT,
+        chat(
+            messages=[
+                *USER,
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": '{"x": Infinity}'},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+            ]
+        ),
+        400,
+    ),
 ]
 
 

@@ -150,6 +150,9 @@ def test_slow_upstream_is_a_504(
         (sm.MALFORMED, 502, "upstream_error"),
         (sm.model_error(500, "CUDA out of memory"), 502, "upstream_error"),
         (sm.model_error(422, "Input validation error: inputs must have less than 4096 tokens"), 400, None),
+        # The container's own overload answers (TGI: queue full, model loading).
+        (sm.model_error(429, "Model is overloaded"), 429, "rate_limit_exceeded"),
+        (sm.model_error(503, "Model is overloaded"), 503, "service_unavailable"),
     ],
 )
 def test_sagemaker_faults(
@@ -160,6 +163,55 @@ def test_sagemaker_faults(
     error = _error(_chat(invoke, "tgi"), status)
 
     assert error["code"] == code
+
+
+@pytest.mark.parametrize("original", [429, 503])
+def test_an_overloaded_container_tells_when_to_retry(
+    invoke: Invoke, sagemaker: FakeSageMakerRuntime, original: int
+) -> None:
+    sagemaker.always("tgi-endpoint", sm.model_error(original, "Model is overloaded"))
+
+    response = _chat(invoke, "tgi")
+
+    _error(response, original)
+    assert response["headers"]["Retry-After"] == "2"
+
+
+NESTED = ("[" * 100_000 + "]" * 100_000).encode()
+
+
+def test_a_body_nested_past_any_parser_is_a_502(invoke: Invoke, sagemaker: FakeSageMakerRuntime) -> None:
+    sagemaker.always("tgi-endpoint", Reply(200, NESTED))
+
+    error = _error(_chat(invoke, "tgi"), 502)
+
+    assert error["code"] == "upstream_error"
+
+
+def test_a_bedrock_answer_nested_past_the_parser_is_a_502(
+    invoke: Invoke, bedrock: FakeBedrockRuntime
+) -> None:
+    bedrock.always(CLAUDE, Reply(200, b'{"output": ' + NESTED + b"}"))
+
+    assert _error(_chat(invoke, "claude"), 502)["code"] == "upstream_error"
+
+
+def test_absurd_usage_numbers_do_not_break_the_answer_or_the_metrics(
+    invoke: Invoke, bedrock: FakeBedrockRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bedrock.always(CLAUDE, br.converse_reply("hi", input_tokens=10**400, output_tokens=-5))
+    capsys.readouterr()
+
+    response = _chat(invoke, "claude")
+
+    assert response["statusCode"] == 200, response["body"]
+    assert json.loads(response["body"])["usage"] == {
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "total_tokens": 0,
+    }
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert any("InputTokens" in b for b in blobs)
 
 
 def test_container_validation_message_reaches_the_client(
@@ -210,6 +262,29 @@ def test_cross_account_bedrock_call_uses_the_assumed_role(
     assert own == sts
     assert assumed is not None and assumed.startswith("ASIA") and assumed != own
     assert again == assumed  # cached, not assumed again
+
+
+@pytest.mark.parametrize(
+    ("failing", "status"),
+    [((400, "Throttling", "Rate exceeded"), 429), ((503, "ServiceUnavailable", "STS is down"), 503)],
+)
+def test_sts_throttling_or_failure_is_not_a_403(
+    invoke: Invoke,
+    bedrock: FakeBedrockRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: tuple[int, str, str],
+    status: int,
+) -> None:
+    from tests.fakes.control_plane import FakeSts
+
+    with FakeSts() as sts:
+        sts.failing = failing
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
+
+        error = _error(_chat(invoke, "cross-account"), status)
+
+    assert error["code"] == ("rate_limit_exceeded" if status == 429 else "service_unavailable")
+    assert bedrock.requests == []
 
 
 def test_cross_account_sagemaker_call_uses_the_assumed_role(

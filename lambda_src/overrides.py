@@ -166,9 +166,10 @@ def check_spec(spec: ModelSpec, prefix: str) -> None:
             handler = spec.content_handler
             try:
                 jsonpath.parse(handler.output_path)
-                jsonpath.parse_input_path(handler.input_prompt_path)
+                # Built once here, so a path that cannot hold a value is refused before any call.
+                body = jsonpath.build(handler.input_prompt_path, "")
                 if handler.input_kwargs_path:
-                    jsonpath.parse_input_path(handler.input_kwargs_path)
+                    jsonpath.build(handler.input_kwargs_path, {}, body)
             except jsonpath.JsonPathError as err:
                 raise bad("content_handler", str(err)) from None
     if spec.prompt_template is not None:

@@ -1,7 +1,8 @@
 """The small JSONPath subset content handlers use: ``$``, ``.name``, ``['name']`` and ``[index]``.
 
 ``$[0].generated_text``, ``$.outputs[0]['text']``, ``$.choices[-1].message.content``. Input
-paths use the same steps without the ``$``: ``inputs``, ``instances[0].text``.
+paths use the same steps without the ``$``: ``inputs``, ``instances[0].text``. A path has at most
+MAX_PATH_LENGTH characters and MAX_STEPS steps; an index has at most four digits.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from typing import Any
 
 Step = str | int
 
+# Paths come from admins' custom specs too: parsing and caching them stay bounded.
+MAX_PATH_LENGTH = 256
+MAX_STEPS = 16
+
 _STEP = re.compile(
     r"""\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)
-      | \[(?P<index>-?\d+)\]
+      | \[(?P<index>-?\d{1,4})\]
       | \[(?P<q>['"])(?P<quoted>(?:(?!(?P=q)).)*)(?P=q)\]""",
     re.VERBOSE,
 )
@@ -27,6 +32,8 @@ class JsonPathError(ValueError):
 @functools.lru_cache(maxsize=64)
 def parse(path: str) -> tuple[Step, ...]:
     """``$.a[0]['b c']`` -> ``("a", 0, "b c")``."""
+    if len(path) > MAX_PATH_LENGTH:
+        raise JsonPathError(f"a JSONPath may have at most {MAX_PATH_LENGTH} characters")
     if not path.startswith("$"):
         raise JsonPathError(f"JSONPath {path!r} must start with '$'")
     steps: list[Step] = []
@@ -42,6 +49,8 @@ def parse(path: str) -> tuple[Step, ...]:
         else:
             steps.append(m.group("quoted"))
         pos = m.end()
+        if len(steps) > MAX_STEPS:
+            raise JsonPathError(f"a JSONPath may have at most {MAX_STEPS} steps")
     return tuple(steps)
 
 

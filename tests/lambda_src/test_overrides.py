@@ -291,6 +291,29 @@ def test_refused_callers_learn_nothing_about_the_schema(
             "custom_model.content_handler",
             "unsupported syntax",
         ),
+        # Paths are bounded and checked whole, before any call.
+        *(
+            (
+                {
+                    "custom_model": {
+                        **CUSTOM_SPEC,
+                        "content_handler": {**CUSTOM_SPEC["content_handler"], field: path},
+                    }
+                },
+                "custom_model.content_handler",
+                text,
+            )
+            for field, path, text in (
+                ("output_path", "$" + ".a" * 5000, "at most 256 characters"),
+                ("output_path", "$" + ".a" * 20, "at most 16 steps"),
+                ("output_path", "$[" + "9" * 4300 + "]", "at most 256 characters"),
+                ("output_path", "$[" + "9" * 50 + "]", "unsupported syntax"),
+                ("input_prompt_path", "a[1]", "index 1 cannot be created"),
+                ("input_prompt_path", "[0]", "needs a list"),
+                ("input_prompt_path", "[0]" * 10, "needs a list"),
+                ("input_kwargs_path", "instances[0].prompt.x", "wrong kind of value"),
+            )
+        ),
         (
             {"custom_model": {**CUSTOM_SPEC, "model_kwargs": {"temperature": "hot"}}},
             "custom_model.model_kwargs.temperature",

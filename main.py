@@ -17,9 +17,12 @@ import tempfile
 from pathlib import Path
 
 from modules import bedrock_catalog
+from modules.aws_limits import LimitError
 from modules.config import DEFAULT_CONFIG_PATH, ConfigError, DeploymentConfig, load_config
+from modules.function_access import FunctionAccess, function_access
+from modules.lambda_contract import INVENTORY_FILE_NAME
 from modules.layer import Layer, build_layer, check_size
-from modules.packaging import Package, PackagingError, build_package
+from modules.packaging import Package, PackagingError, build_package, with_inventory
 
 CONFIG_ENV = "LLM_API_CONFIG"
 
@@ -98,8 +101,21 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        package = build_package(
-            architecture=config.lambda_.architecture, python_version=config.lambda_.python_version
+        access = function_access(config)
+    except LimitError as err:
+        print(
+            f"error: the config exceeds an AWS limit (nothing was written)\n{args.config}: {err}",
+            file=sys.stderr,
+        )
+        return 2
+    inventory_json = config.inventory().to_json()
+    try:
+        package = with_inventory(
+            build_package(
+                architecture=config.lambda_.architecture, python_version=config.lambda_.python_version
+            ),
+            inventory_json,
+            name=INVENTORY_FILE_NAME,
         )
     except PackagingError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -109,13 +125,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{package.zipped_bytes / 1e6:.1f} MB zipped ({config.lambda_.architecture}, "
         f"{config.lambda_.runtime}, "
         + (
-            "with bytecode)"
+            "with bytecode"
             if package.compiled
             else "WITHOUT bytecode: no python"
-            f"{config.lambda_.python_version} found here, so every cold start compiles the code)"
-        ),
+            f"{config.lambda_.python_version} found here, so every cold start compiles the code"
+        )
+        + f"), with the inventory of {len(config.inventory().models)} models "
+        f"({len(inventory_json.encode()) / 1e3:.1f} kB)",
         file=sys.stderr,
     )
+    _print_access(access)
     layer = None
     if config.third_party.enabled:
         try:
@@ -134,7 +153,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{(layer.unzipped_bytes + package.unzipped_bytes) / 1e6:.1f} MB of Lambda's 262.1 MB",
             file=sys.stderr,
         )
-    stack_dir = synth(config, package, Path(args.outdir), Path(args.config).resolve().parent, layer)
+    try:
+        stack_dir = synth(config, package, Path(args.outdir), Path(args.config).resolve().parent, layer)
+    except LimitError as err:
+        print(
+            f"error: the config exceeds an AWS limit (nothing was written)\n{args.config}: {err}",
+            file=sys.stderr,
+        )
+        return 2
     print(
         f"synthesized stack {config.prefix!r} ({len(config.bedrock.models)} Bedrock models, "
         f"{len(config.sagemaker.endpoints)} SageMaker endpoints, stage {config.stage}): "
@@ -148,15 +174,47 @@ def main(argv: list[str] | None = None) -> int:
             f"account's credentials): {access_dir / 'cdk.tf.json'}",
             file=sys.stderr,
         )
-    hosted = config.hosted_endpoints
-    if hosted:
-        types = sorted({f"{ep.instance_type} x{ep.instance_count}" for ep in hosted})
-        print(
-            f"note: SageMaker endpoints bill per instance-hour while they exist ({', '.join(types)}); "
-            "check the endpoint-usage quotas of these instance types before deploying",
-            file=sys.stderr,
-        )
+    if note := endpoint_cost_note(config):
+        print(note, file=sys.stderr)
     return 0
+
+
+def endpoint_cost_note(config: DeploymentConfig) -> str | None:
+    """What the deployed endpoints bill for: instances per type, counting every endpoint, from
+    the instances they start with up to their autoscaling maximum."""
+    hosted = config.hosted_endpoints
+    if not hosted:
+        return None
+    start: dict[str, int] = {}
+    most: dict[str, int] = {}
+    for ep in hosted:
+        start[ep.instance_type] = start.get(ep.instance_type, 0) + ep.instance_count
+        peak = ep.autoscaling.max_instances if ep.autoscaling else ep.instance_count
+        most[ep.instance_type] = most.get(ep.instance_type, 0) + peak
+    parts = []
+    for instance_type in sorted(start):
+        low, high = start[instance_type], most[instance_type]
+        parts.append(f"{instance_type} x{low}" + (f" (up to x{high} with autoscaling)" if high > low else ""))
+    endpoints = f"{len(hosted)} SageMaker endpoints bill" if len(hosted) > 1 else "1 SageMaker endpoint bills"
+    return (
+        f"note: {endpoints} per instance-hour while they exist: {', '.join(parts)}; check the "
+        "endpoint-usage quotas of these instance types before deploying"
+    )
+
+
+def _print_access(access: FunctionAccess) -> None:
+    sizes = access.policy_sizes
+    managed = (
+        f" and {len(sizes) - 1} managed {'policy' if len(sizes) == 2 else 'policies'}"
+        if len(sizes) > 1
+        else ""
+    )
+    print(
+        f"function role: inline policy{managed} of {', '.join(f'{n:,}' for n in sizes)} characters "
+        f"(IAM allows 10,240 inline, 6,144 per managed policy); environment {access.environment_bytes:,} "
+        "of 4,096 bytes",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

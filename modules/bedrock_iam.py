@@ -1,15 +1,26 @@
-"""Exactly which Bedrock resources a configured model needs ``bedrock:InvokeModel*`` on.
+"""Exactly which Bedrock resources a configured model needs ``bedrock:InvokeModel`` on.
 
 A system cross-region inference profile needs the profile ARN in the calling region plus the
 foundation model in every region the profile routes to; a global profile also needs the
 region-less foundation-model ARN. An application inference profile needs its own ARN plus the
-foundation models it was created from.
+foundation models it was created from. :func:`invoke_resources` lists all of these.
+
+:func:`invoke_grants` writes the same permissions compactly, as the Bedrock user guide documents
+("Prerequisites for inference profiles", "Geographic cross-Region inference", checked
+2026-11-29): the foundation model a profile routes to is granted once, with a region wildcard,
+only for requests made through an inference profile (condition ``bedrock:InferenceProfileArn``).
+A system-defined profile routes only to its own model, and the profile itself must still be
+granted by ARN, so a role can reach exactly the configured profiles and their models; what
+shrinks is the policy (one ARN per model instead of one per destination region, which lets 500
+models fit IAM's limits).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lambda_src.bedrock_ids import BedrockModelRef
-from modules.grants import Grant
+from modules.grants import Grant, Values
 from modules.lambda_contract import BEDROCK_INVOKE
 from modules.regions import partition_of
 
@@ -48,6 +59,9 @@ GEO_REGIONS: dict[str, tuple[str, ...]] = {
 }
 GLOBAL_GEO = "global"
 INVOKE_ACTIONS = BEDROCK_INVOKE
+PROFILE_CONDITION_KEY = "bedrock:InferenceProfileArn"
+DIRECT_SID = "InvokeBedrockModels"
+THROUGH_PROFILES_SID = "InvokeBedrockModelsThroughProfiles"
 # The first call to a third-party model subscribes the account through AWS Marketplace, with the
 # caller's permissions. Marketplace has no resource-level permissions ("*" is the only resource);
 # Subscribe and Unsubscribe take the product id as a condition, ViewSubscriptions takes none
@@ -127,3 +141,62 @@ def invoke_resources(
         return [ref.raw, *foundation_model_arns]
     # custom-model, custom-model-deployment, provisioned-model, imported-model: the ARN itself.
     return [ref.raw]
+
+
+@dataclass(frozen=True)
+class InvokeTarget:
+    """A configured model as IAM sees it: its reference and the region and account it is called in."""
+
+    ref: BedrockModelRef
+    region: str
+    account: str  # may be a Terraform expression
+    foundation_model_arns: tuple[str, ...] = ()
+
+
+def invoke_grants(targets: list[InvokeTarget]) -> list[Grant]:
+    """The compact form of :func:`invoke_resources` for all targets (see the module docstring)."""
+    direct: dict[str, None] = {}
+    through: dict[str, None] = {}
+    profiles: dict[str, None] = {}
+    for target in targets:
+        ref = target.ref
+        region = (ref.region if ref.is_arn else None) or target.region
+        account = ref.account or target.account
+        partition = partition_of(region)
+        if ref.kind == "inference-profile":
+            profile_id = ref.raw.rsplit("/", 1)[-1]
+            direct[f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{profile_id}"] = None
+            through[f"arn:{partition}:bedrock:*::foundation-model/{ref.base_model_id}"] = None
+            if ref.geo == GLOBAL_GEO:
+                through[f"arn:{partition}:bedrock:::foundation-model/{ref.base_model_id}"] = None
+            profiles[f"arn:{partition}:bedrock:{region}:{account}:inference-profile/*"] = None
+        else:
+            direct.update(
+                dict.fromkeys(
+                    invoke_resources(
+                        ref,
+                        region=region,
+                        account=account,
+                        foundation_model_arns=target.foundation_model_arns,
+                    )
+                )
+            )
+    return invoke_statements(tuple(direct), tuple(through), tuple(profiles))
+
+
+def invoke_statements(direct: Values, through_profiles: Values, profile_arns: Values) -> list[Grant]:
+    """The two Bedrock statements by name and shape (shared with the exported modules, whose
+    values are Terraform lists); an empty tuple leaves its statement out."""
+    grants = []
+    if direct:
+        grants.append(Grant(DIRECT_SID, INVOKE_ACTIONS, direct))
+    if through_profiles:
+        grants.append(
+            Grant(
+                THROUGH_PROFILES_SID,
+                INVOKE_ACTIONS,
+                through_profiles,
+                (("ArnLike", PROFILE_CONDITION_KEY, profile_arns),),
+            )
+        )
+    return grants

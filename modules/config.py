@@ -31,7 +31,7 @@ from lambda_src.inventory import (
     PublicModelId,
     Task,
 )
-from modules import bedrock_catalog, bedrock_iam, web_adapter
+from modules import aws_limits, bedrock_catalog, bedrock_iam, web_adapter
 from modules import sagemaker_catalog as catalog
 from modules.config_types import (
     CallerPrincipal,
@@ -309,6 +309,43 @@ class ThirdPartySettings(StrictModel):
         return out
 
 
+# Days the API-keys secret stays recoverable after a destroy, by stage, unless configured: a dev
+# stage is destroyed and created again under the same name; production keys are worth keeping.
+KEYS_RECOVERY_WINDOW_DAYS = {"dev": 0, "prod": 30}
+
+
+class ApiKeysSettings(StrictModel):
+    """The API-keys secret."""
+
+    # Days Secrets Manager keeps the secret after a destroy before deleting it for good (0: at
+    # once, so the same prefix can be deployed again right away). None: 0 in dev, 30 in prod.
+    recovery_window_days: int | None = None
+
+    @field_validator("recovery_window_days")
+    @classmethod
+    def _window(cls, days: int | None) -> int | None:
+        if days is not None and days != 0 and not 7 <= days <= 30:
+            raise ValueError(f"Secrets Manager takes 0 (delete at once) or 7 to 30 days, not {days}")
+        return days
+
+
+class Quotas(StrictModel):
+    """Adjustable AWS quotas of the account, where they were raised above their defaults."""
+
+    # IAM "Managed policies per role": the function role's permissions are split over that many.
+    managed_policies_per_role: int = Field(
+        default=aws_limits.MANAGED_POLICIES_PER_ROLE,
+        ge=aws_limits.MANAGED_POLICIES_PER_ROLE,
+        le=aws_limits.MANAGED_POLICIES_PER_ROLE_MAX,
+    )
+    # IAM "Role trust policy length", in characters.
+    role_trust_policy_chars: int = Field(
+        default=aws_limits.TRUST_POLICY_MAX,
+        ge=aws_limits.TRUST_POLICY_MAX,
+        le=aws_limits.TRUST_POLICY_MAX_ADJUSTED,
+    )
+
+
 class OverrideSettings(StrictModel):
     """Runtime overrides (custom model specs in requests): admins in a dev stage only."""
 
@@ -331,6 +368,8 @@ class DeploymentConfig(StrictModel):
     # Third-party providers through LangChain, keys in the API-keys secret.
     third_party: ThirdPartySettings = Field(default_factory=ThirdPartySettings)
     overrides: OverrideSettings = Field(default_factory=OverrideSettings)
+    api_keys: ApiKeysSettings = Field(default_factory=ApiKeysSettings)
+    quotas: Quotas = Field(default_factory=Quotas)
     # Where cdktf deploy keeps state: a local file by default, or S3 for pipelines.
     state: StateSettings | None = None
     # Log prompts and completions (off: they may hold personal or confidential data).
@@ -397,6 +436,14 @@ class DeploymentConfig(StrictModel):
                 f"lambda.stream_idle_timeout_seconds ({self.lambda_.stream_idle_timeout_seconds}) must be "
                 f"below lambda.timeout_seconds ({self.lambda_.timeout_seconds})"
             )
+        self._check_tags()
+        if any(isinstance(ep, CustomCodeEndpoint) for ep in self.sagemaker.endpoints):
+            aws_limits.check_name(
+                self.model_artifacts_bucket_prefix,
+                aws_limits.S3_BUCKET_PREFIX_MAX,
+                field="prefix",
+                what="bucket name prefix of the custom_code model archives",
+            )
         names: dict[str, int] = {}
         for i, ep in enumerate(self.sagemaker.endpoints):
             if isinstance(ep, ExistingEndpoint):
@@ -432,6 +479,31 @@ class DeploymentConfig(StrictModel):
                     f"images from the endpoint's region ({self.region})"
                 )
         return self
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        """Tags the provider puts on every resource."""
+        return {"Project": self.prefix, "Stage": self.stage, **self.tags}
+
+    @property
+    def model_artifacts_bucket_prefix(self) -> str:
+        return f"{self.prefix}-models-"
+
+    @property
+    def api_keys_recovery_window_days(self) -> int:
+        configured = self.api_keys.recovery_window_days
+        return KEYS_RECOVERY_WINDOW_DAYS[self.stage] if configured is None else configured
+
+    def _check_tags(self) -> None:
+        _no_reserved_tags(self.tags, "tags")
+        defaults = self.default_tags
+        aws_limits.check_tag_count(len(defaults), field="tags", what="every resource")
+        for i, ep in enumerate(self.sagemaker.endpoints):
+            tags = getattr(ep, "tags", {})
+            _no_reserved_tags(tags, f"sagemaker.endpoints[{i}].tags")
+            aws_limits.check_tag_count(
+                len(defaults | tags), field=f"sagemaker.endpoints[{i}].tags", what="the endpoint's resources"
+            )
 
     def marketplace_product_ids(self) -> tuple[str, ...]:
         """Product ids the function role may subscribe to (grant_marketplace_subscribe only)."""
@@ -553,6 +625,12 @@ class DeploymentConfig(StrictModel):
         return ModelSpec(model=self.endpoint_name(ep), region=self.region, endpoint_kwargs=kwargs, **common)  # type: ignore[arg-type]
 
 
+def _no_reserved_tags(tags: dict[str, str], field: str) -> None:
+    for key in tags:
+        if key.lower().startswith("aws:"):
+            raise ValueError(f"{field}: {key!r}: tag keys starting with 'aws:' are reserved for AWS")
+
+
 class ResourceName(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -570,8 +648,15 @@ def resource_names(prefix: str) -> dict[str, ResourceName]:
         "policy": ResourceName(value=f"{function}-access", limit=128, what="IAM policy name"),
         "log_group": ResourceName(value=f"/aws/lambda/{function}", limit=512, what="log group name"),
         "secret": ResourceName(value=f"{prefix}/api-keys", limit=512, what="secret name"),
-        "inventory_parameter": ResourceName(
-            value=f"/{prefix}/model-inventory", limit=1011, what="SSM parameter name"
+        # The function role's managed policies: "-access-<n>", n up to 20.
+        "managed_policy": ResourceName(
+            value=f"{function}-access-{aws_limits.MANAGED_POLICIES_PER_ROLE_MAX}",
+            limit=aws_limits.POLICY_NAME_MAX,
+            what="IAM managed policy name",
+        ),
+        "sagemaker_role": ResourceName(value=f"{prefix}-sagemaker", limit=64, what="SageMaker role name"),
+        "layer": ResourceName(
+            value=f"{prefix}-providers", limit=aws_limits.LAMBDA_LAYER_NAME_MAX, what="Lambda layer name"
         ),
     }
 

@@ -13,6 +13,8 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
+from modules.grants import Grant
+
 
 def allow(
     sid: str,
@@ -23,6 +25,33 @@ def allow(
     return DataAwsIamPolicyDocumentStatement(
         sid=sid, effect="Allow", actions=list(actions), resources=list(resources), condition=condition
     )
+
+
+def policy_document(
+    scope: Construct, id_: str, *, logical_id: str, grants: Sequence[Grant]
+) -> DataAwsIamPolicyDocument:
+    """A policy-document data source of ``grants`` (``data.aws_iam_policy_document.<logical_id>``).
+
+    The provider renders it as compact as ``modules.iam_policy.render`` or more (a single action or
+    resource becomes a string), so the size checked at synth is an upper bound of what IAM gets;
+    and checkov reads the statements of a data source, not of a policy string.
+    """
+    statements = [
+        allow(
+            g.sid,
+            g.actions,
+            g.concrete_resources(),
+            [
+                DataAwsIamPolicyDocumentStatementCondition(test=test, variable=variable, values=list(values))
+                for test, variable, values in g.conditions
+            ]
+            or None,
+        )
+        for g in grants
+    ]
+    document = DataAwsIamPolicyDocument(scope, id_, statement=statements)
+    document.override_logical_id(logical_id)
+    return document
 
 
 def service_role(

@@ -1,18 +1,23 @@
-"""The inference API: Lambda function, Function URL, log group, execution role, the API-keys
-secret and the model-inventory parameter."""
+"""The inference API: Lambda function (with the model inventory in its package), Function URL, log
+group, execution role with its policies, and the API-keys secret."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from cdktf import AssetType, TerraformAsset, TerraformOutput, TerraformResourceLifecycle, TerraformStack
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatementCondition,
+from cdktf import (
+    AssetType,
+    ITerraformDependable,
+    TerraformAsset,
+    TerraformOutput,
+    TerraformResourceLifecycle,
+    TerraformStack,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
@@ -23,13 +28,12 @@ from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl, Lamb
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
-from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from modules import function_url_access as url_access
-from modules.grants import Grant
-from modules.iam import allow, service_role
-from modules.lambda_contract import ADVANCED_TIER_MAX, HANDLER, LOG_ACTIONS, STANDARD_TIER_MAX, XRAY_ACTIONS
+from modules import iam_policy
+from modules.iam import policy_document, service_role
+from modules.lambda_contract import HANDLER
 from modules.layer import Layer
 from modules.packaging import Package
 
@@ -48,8 +52,7 @@ class InferenceApiProps:
     policy_name: str
     log_group_name: str
     secret_name: str
-    inventory_parameter_name: str
-    inventory_json: str
+    # The function package, the model inventory included (modules/packaging.py with_inventory).
     package: Package
     architecture: str
     runtime: str
@@ -63,24 +66,14 @@ class InferenceApiProps:
     cors: CorsProps | None
     # IAM principal ARNs or account ids granted the Function URL pair on an AWS_IAM URL.
     callers: tuple[str, ...]
-    # What the function may call beyond its own resources (models, endpoints, roles to assume).
-    grants: tuple[Grant, ...]
+    # The execution role's permissions, already split to fit IAM (modules/function_access.py).
+    policies: iam_policy.PolicySet
     environment: dict[str, str] = field(default_factory=dict)
+    # Days the API-keys secret stays recoverable after a destroy (0: deleted at once).
+    keys_recovery_window_days: int = 30
     # LangChain integrations of the enabled third-party providers, if any.
     layer: Layer | None = None
     layer_name: str | None = None
-
-
-def inventory_parameter_tier(inventory_json: str) -> str:
-    size = len(inventory_json.encode())
-    if size <= STANDARD_TIER_MAX:
-        return "Standard"
-    if size <= ADVANCED_TIER_MAX:
-        return "Advanced"
-    raise ValueError(
-        f"the model inventory is {size} bytes; an SSM parameter holds at most "
-        f"{ADVANCED_TIER_MAX} (shorten model ids or split the deployment)"
-    )
 
 
 class InferenceApi(Construct):
@@ -101,6 +94,7 @@ class InferenceApi(Construct):
             "api-keys",
             name=props.secret_name,
             description="Third-party provider API keys for the inference API, as one JSON object.",
+            recovery_window_in_days=props.keys_recovery_window_days,
         )
         self.api_keys_secret.override_logical_id("api_keys")
         # Created as an empty object; operators fill it in, and later applies leave it alone.
@@ -113,17 +107,6 @@ class InferenceApi(Construct):
         )
         api_keys_version.override_logical_id("api_keys")
 
-        self.inventory_parameter = SsmParameter(
-            self,
-            "inventory",
-            name=props.inventory_parameter_name,
-            description="Model inventory of the inference API (JSON).",
-            type="String",
-            tier=inventory_parameter_tier(props.inventory_json),
-            value=props.inventory_json,
-        )
-        self.inventory_parameter.override_logical_id("model_inventory")
-
         self.role = service_role(
             self,
             logical_id="lambda",
@@ -131,35 +114,29 @@ class InferenceApi(Construct):
             name=props.role_name,
             description="Execution role of the inference API function.",
         )
-
-        statements = [
-            allow(
-                "WriteOwnLogs",
-                list(LOG_ACTIONS),
-                [f"{self.log_group.arn}:*"],
-            ),
-            # X-Ray has no resource-level permissions: "*" is the only valid resource.
-            allow("XRay", list(XRAY_ACTIONS), ["*"]),
-            allow("ReadModelInventory", ["ssm:GetParameter"], [self.inventory_parameter.arn]),
-            allow("ReadApiKeys", ["secretsmanager:GetSecretValue"], [self.api_keys_secret.arn]),
-        ]
-        statements += [
-            allow(
-                g.sid,
-                list(g.actions),
-                list(g.resources),
-                [
-                    DataAwsIamPolicyDocumentStatementCondition(test=test, variable=var, values=list(values))
-                    for test, var, values in g.conditions
-                ]
-                or None,
-            )
-            for g in props.grants
-        ]
-        access = DataAwsIamPolicyDocument(self, "access", statement=statements)
-        access.override_logical_id("lambda")
+        # The permissions as split to fit IAM (modules/iam_policy.py): one inline policy, then
+        # managed policies attached to the role.
+        access = policy_document(self, "access", logical_id="lambda", grants=props.policies.inline)
         policy = IamRolePolicy(self, "policy", name=props.policy_name, role=self.role.id, policy=access.json)
         policy.override_logical_id("lambda")
+        permissions: list[ITerraformDependable] = [policy]
+        for number, statements in enumerate(props.policies.managed, start=1):
+            document = policy_document(
+                self, f"access-{number}", logical_id=f"lambda_{number}", grants=statements
+            )
+            managed = IamPolicy(
+                self,
+                f"managed-policy-{number}",
+                name=f"{props.policy_name}-{number}",
+                description=f"Execution permissions of the inference API function, part {number}.",
+                policy=document.json,
+            )
+            managed.override_logical_id(f"lambda_{number}")
+            attachment = IamRolePolicyAttachment(
+                self, f"managed-policy-attachment-{number}", role=self.role.name, policy_arn=managed.arn
+            )
+            attachment.override_logical_id(f"lambda_{number}")
+            permissions.append(attachment)
 
         asset = TerraformAsset(self, "package", path=str(props.package.path), type=AssetType.FILE)
         # The adapter layer first: its wrapper starts the app; the provider layer adds packages.
@@ -197,14 +174,9 @@ class InferenceApi(Construct):
             source_code_hash=props.package.source_code_hash,
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=self.log_group.name),
-            environment=LambdaFunctionEnvironment(
-                variables={
-                    "INVENTORY_PARAMETER_NAME": self.inventory_parameter.name,
-                    "KEYS_SECRET_ARN": self.api_keys_secret.arn,
-                    **props.environment,
-                }
-            ),
-            depends_on=[self.log_group, policy],
+            environment=LambdaFunctionEnvironment(variables=props.environment),
+            # The role may do everything the code and inventory need before they go live.
+            depends_on=[self.log_group, *permissions],
         )
         self.function.override_logical_id("this")
 
@@ -249,11 +221,6 @@ class InferenceApi(Construct):
             ("lambda_function_arn", self.function.arn, "ARN of the Lambda function."),
             ("lambda_role_arn", self.role.arn, "ARN of the function's execution role."),
             ("api_keys_secret_arn", self.api_keys_secret.arn, "ARN of the API-keys secret."),
-            (
-                "model_inventory_parameter_name",
-                self.inventory_parameter.name,
-                "Name of the SSM parameter holding the model inventory.",
-            ),
         ):
             out = TerraformOutput(self, name, value=value, description=description)
             out.override_logical_id(name)

@@ -3,7 +3,9 @@ to invoke SageMaker endpoints and Bedrock models of that account (all of them, o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -16,7 +18,9 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from modules.lambda_contract import BEDROCK_INVOKE, SAGEMAKER_INVOKE
+from modules import aws_limits, iam_policy
+from modules.grants import Grant
+from modules.iam import policy_document
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,23 @@ class ModelAccessRoleProps:
     trusted_role_arns: tuple[str, ...]
     external_id: str | None
     max_session_duration_seconds: int
-    sagemaker_endpoint_arns: tuple[str, ...]
-    bedrock_arns: tuple[str, ...]
+    # What the role may invoke (SageMaker endpoints, Bedrock models).
+    grants: tuple[Grant, ...]
+    expression_lengths: Mapping[str, int] = field(default_factory=dict)
+    trust_policy_max: int = aws_limits.TRUST_POLICY_MAX
+
+
+def trust_document(props: ModelAccessRoleProps) -> str:
+    """The trust policy as IAM receives it (for its size; the data source renders the same)."""
+    statement: dict[str, object] = {
+        "Sid": "TrustInferenceApi",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Principal": {"AWS": list(props.trusted_role_arns)},
+    }
+    if props.external_id:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": props.external_id}}
+    return json.dumps({"Version": iam_policy.VERSION, "Statement": [statement]}, separators=(",", ":"))
 
 
 class ModelAccessRole(Construct):
@@ -69,27 +88,18 @@ class ModelAccessRole(Construct):
         )
         self.role.override_logical_id("model_access")
 
-        statements = []
-        if props.sagemaker_endpoint_arns:
-            statements.append(
-                DataAwsIamPolicyDocumentStatement(
-                    sid="InvokeSageMakerEndpoints",
-                    effect="Allow",
-                    actions=list(SAGEMAKER_INVOKE),
-                    resources=list(props.sagemaker_endpoint_arns),
-                )
-            )
-        if props.bedrock_arns:
-            statements.append(
-                DataAwsIamPolicyDocumentStatement(
-                    sid="InvokeBedrockModels",
-                    effect="Allow",
-                    actions=list(BEDROCK_INVOKE),
-                    resources=list(props.bedrock_arns),
-                )
-            )
-        access = DataAwsIamPolicyDocument(self, "access", statement=statements)
-        access.override_logical_id("model_access")
+        field_ = "cross_account_role"
+        iam_policy.check_trust(
+            trust_document(props),
+            expressions=props.expression_lengths,
+            limit=props.trust_policy_max,
+            field=f"{field_}.trusted_role_arns",
+            role="model-access",
+        )
+        iam_policy.check_inline(
+            props.grants, expressions=props.expression_lengths, field=field_, role="model-access"
+        )
+        access = policy_document(self, "access", logical_id="model_access", grants=props.grants)
         policy = IamRolePolicy(
             self, "policy", name=f"{props.role_name}-invoke", role=self.role.id, policy=access.json
         )

@@ -250,8 +250,45 @@ def build_package(
             tmp.unlink(missing_ok=True)
             shutil.rmtree(staging, ignore_errors=True)
     recorded = json.loads(meta.read_text())
-    unzipped, digest = int(recorded["unzipped_bytes"]), str(recorded["source_code_hash"])
-    zipped = dest.stat().st_size
+    return _checked(
+        dest, int(recorded["unzipped_bytes"]), str(recorded["source_code_hash"]), compiled=python is not None
+    )
+
+
+def with_inventory(package: Package, inventory_json: str, *, name: str = "inventory.json") -> Package:
+    """The package with the model inventory added at the zip's root (reproducibly, cached by content)."""
+    data = inventory_json.encode()
+    fingerprint = _digest(package.source_code_hash.encode(), name.encode(), data)
+    dest = CACHE_DIR / f"{package.path.stem}-inventory-{fingerprint}.zip"
+    meta = dest.with_suffix(".json")
+    if not (dest.exists() and meta.exists()):
+        fd, tmp_name = tempfile.mkstemp(suffix=".zip", dir=CACHE_DIR)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            shutil.copyfile(package.path, tmp)
+            with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+                if name in zf.namelist():
+                    raise PackagingError(f"the function package already holds a file named {name}")
+                info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+                info.external_attr = (0o100000 | 0o644) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data, compresslevel=9)
+            digest = base64.b64encode(hashlib.sha256(tmp.read_bytes()).digest()).decode()
+            tmp.replace(dest)
+            meta.write_text(
+                json.dumps({"unzipped_bytes": package.unzipped_bytes + len(data), "source_code_hash": digest})
+            )
+        finally:
+            tmp.unlink(missing_ok=True)
+    recorded = json.loads(meta.read_text())
+    return _checked(
+        dest, int(recorded["unzipped_bytes"]), str(recorded["source_code_hash"]), compiled=package.compiled
+    )
+
+
+def _checked(path: Path, unzipped: int, digest: str, *, compiled: bool) -> Package:
+    zipped = path.stat().st_size
     if zipped > MAX_ZIPPED_BYTES or unzipped > MAX_UNZIPPED_BYTES:
         raise PackagingError(
             f"the function package is {zipped / 1e6:.1f} MB zipped / {unzipped / 1e6:.1f} MB "
@@ -259,11 +296,7 @@ def build_package(
             f"{MAX_UNZIPPED_BYTES // 2**20} MiB unzipped"
         )
     return Package(
-        path=dest,
-        source_code_hash=digest,
-        zipped_bytes=zipped,
-        unzipped_bytes=unzipped,
-        compiled=python is not None,
+        path=path, source_code_hash=digest, zipped_bytes=zipped, unzipped_bytes=unzipped, compiled=compiled
     )
 
 

@@ -141,6 +141,12 @@ class _Hosted(_Endpoint):
     @model_validator(mode="after")
     def _check_hosting(self) -> _Hosted:
         info = catalog.instance_info(self.instance_type)
+        if self.kms_key_arn is not None and not info.supports_volume_size:
+            raise ValueError(
+                f"kms_key_arn: {self.instance_type} has local NVMe instance storage, which SageMaker "
+                "encrypts in hardware, and CreateEndpointConfig refuses a KMS key for such types; remove "
+                "kms_key_arn (it applies to types with an EBS volume: p3, inf2)"
+            )
         if self.volume_size_gb is not None and not info.supports_volume_size:
             raise ValueError(
                 f"volume_size_gb: {self.instance_type} uses local NVMe instance storage and SageMaker "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from cdktf import LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack
@@ -13,27 +14,29 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lambda_src.bedrock_ids import parse_model_ref
-from modules import bedrock_iam, web_adapter
+from modules import bedrock_iam
 from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
-from modules.inference_api import CorsProps, Grant, InferenceApi, InferenceApiProps
-from modules.lambda_contract import (
-    AWS_PROVIDER_VERSION,
-    AWS_PROVIDER_VERSION_URL_GRANTS,
-    METRICS_NAMESPACE,
-    SAGEMAKER_INVOKE,
-    UPSTREAM_ATTEMPTS,
+from modules.function_access import (
+    ACCOUNT,
+    ACCOUNT_ID_LENGTH,
+    endpoint_arn,
+    expression_lengths,
+    function_access,
 )
+from modules.grants import Grant
+from modules.inference_api import CorsProps, InferenceApi, InferenceApiProps
+from modules.lambda_contract import AWS_PROVIDER_VERSION, AWS_PROVIDER_VERSION_URL_GRANTS, sagemaker_statement
 from modules.layer import Layer
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
-from modules.model_artifacts import ModelArtifacts, ModelArtifactsProps
+from modules.model_artifacts import BUCKET_NAME, BUCKET_NAME_SUFFIX, ModelArtifacts, ModelArtifactsProps
 from modules.packaging import Package, build_model_archive
 from modules.regions import partition_of
+from modules.sagemaker_access import huggingface_token_expression, huggingface_token_format_expression
 from modules.sagemaker_config import (
     CustomCodeEndpoint,
     CustomEndpoint,
-    ExistingEndpoint,
     HostedEndpoint,
     HuggingFaceEndpoint,
     JumpStartEndpoint,
@@ -84,11 +87,6 @@ def _logical(name: str) -> str:
     return name.replace("-", "_")
 
 
-def endpoint_arn(partition: str, region: str, account: str, name: str) -> str:
-    # SageMaker reports endpoint ARNs in lower case, and IAM compares them as written.
-    return f"arn:{partition}:sagemaker:{region}:{account}:endpoint/{name.lower()}"
-
-
 class InferenceApiStack(TerraformStack):
     def __init__(
         self,
@@ -102,60 +100,13 @@ class InferenceApiStack(TerraformStack):
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
-        tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
-        self.caller = _base_stack(self, id_, region=config.region, tags=tags, state=config.state)
-        self.partition = partition_of(config.region)
-        account = self.caller.account_id
-
-        grants: list[Grant] = []
-        assume_roles: list[str] = []
-        bedrock_arns: list[str] = []
-        for model in config.bedrock.models:
-            if model.role_arn:
-                assume_roles.append(model.role_arn)
-                continue
-            bedrock_arns += bedrock_iam.invoke_resources(
-                parse_model_ref(model.model_id),
-                region=config.bedrock_region_of(model),
-                account=account,
-                profile_regions_override=model.profile_regions,
-                foundation_model_arns=model.foundation_model_arns,
-            )
-        if bedrock_arns:
-            grants.append(Grant("InvokeBedrockModels", bedrock_iam.INVOKE_ACTIONS, _unique(bedrock_arns)))
-        if config.bedrock.grant_marketplace_subscribe and (products := config.marketplace_product_ids()):
-            grants += bedrock_iam.marketplace_grants(products)
-
-        endpoint_arns = [
-            endpoint_arn(self.partition, config.region, account, config.endpoint_name(ep))
-            for ep in self._deploy_endpoints(config, config_dir)
-        ]
-        for ep in config.sagemaker.endpoints:
-            if not isinstance(ep, ExistingEndpoint):
-                continue
-            region = ep.region or config.region
-            if ep.role_arn:
-                assume_roles.append(ep.role_arn)
-            else:
-                endpoint_arns.append(
-                    endpoint_arn(partition_of(region), region, ep.account_id or account, ep.endpoint_name)
-                )
-        if endpoint_arns:
-            grants.append(Grant("InvokeSageMakerEndpoints", SAGEMAKER_INVOKE, _unique(endpoint_arns)))
-        if assume_roles:
-            grants.append(Grant("AssumeModelAccessRoles", ("sts:AssumeRole",), _unique(assume_roles)))
-        override_roles = config.overrides.allowed_role_arns if config.stage == "dev" else ()
-        if override_roles:
-            # Roles admins may name in runtime overrides (dev stage only).
-            grants.append(Grant("AssumeOverrideRoles", ("sts:AssumeRole",), _unique(list(override_roles))))
-        dev_env = (
-            {
-                "ADMIN_PRINCIPALS": ",".join(config.admin_principals),
-                "OVERRIDE_ROLE_ARNS": ",".join(override_roles),
-            }
-            if config.stage == "dev"
-            else {}
+        self.caller = _base_stack(
+            self, id_, region=config.region, tags=config.default_tags, state=config.state
         )
+        self.partition = partition_of(config.region)
+        # Checked before anything is written (main.py runs the same check first).
+        access = function_access(config)
+        self._deploy_endpoints(config, config_dir)
 
         names = config.names
         lam = config.lambda_
@@ -169,8 +120,6 @@ class InferenceApiStack(TerraformStack):
                 policy_name=names["policy"].value,
                 log_group_name=names["log_group"].value,
                 secret_name=names["secret"].value,
-                inventory_parameter_name=names["inventory_parameter"].value,
-                inventory_json=config.inventory().to_json(),
                 package=package,
                 architecture=lam.architecture,
                 runtime=lam.runtime,
@@ -185,25 +134,11 @@ class InferenceApiStack(TerraformStack):
                 if cors
                 else None,
                 callers=config.function_url.callers,
-                grants=tuple(grants),
-                environment={
-                    "STAGE": config.stage,
-                    "INVENTORY_MAX_AGE_SECONDS": str(lam.inventory_cache_seconds),
-                    "LOG_PROMPTS": "true" if config.log_prompts else "false",
-                    "POWERTOOLS_SERVICE_NAME": config.prefix,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                    "POWERTOOLS_LOG_LEVEL": lam.log_level,
-                    "AWS_RETRY_MODE": "standard",
-                    "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
-                    # One socket read upstream may take as long as the function; the request's
-                    # deadline bounds every call (with its retries) in total.
-                    "UPSTREAM_TIMEOUT_SECONDS": str(lam.timeout_seconds),
-                    "STREAM_IDLE_TIMEOUT_SECONDS": str(lam.stream_idle_seconds),
-                    **web_adapter.environment(config.function_url.invoke_mode),
-                    **dev_env,
-                },
+                policies=access.policies,
+                environment=access.environment,
+                keys_recovery_window_days=config.api_keys_recovery_window_days,
                 layer=layer,
-                layer_name=f"{config.prefix}-providers",
+                layer_name=names["layer"].value,
             ),
         )
         if self.api.grants_callers:
@@ -213,33 +148,38 @@ class InferenceApiStack(TerraformStack):
         hosted = config.hosted_endpoints
         if not hosted:
             return []
-        account = self.caller.account_id
         token_env = self._huggingface_token(config, hosted)
         artifacts = None
         if any(isinstance(ep, CustomCodeEndpoint) for ep in hosted):
             artifacts = ModelArtifacts(
-                self, "model-artifacts", props=ModelArtifactsProps(bucket_prefix=f"{config.prefix}-models-")
+                self,
+                "model-artifacts",
+                props=ModelArtifactsProps(bucket_prefix=config.model_artifacts_bucket_prefix),
             )
-        role_name = f"{config.prefix}-sagemaker"
-        planned: list[tuple[HostedEndpoint, str, dict[str, str], ModelData | None]] = []
+        planned: list[tuple[HostedEndpoint, str, dict[str, str], ModelData | None, str | None]] = []
         for ep in hosted:
-            image, env, data = self._container(config, ep, config_dir, artifacts, token_env)
-            planned.append((ep, image, env, data))
+            image, env, data, iam_uri = self._container(config, ep, config_dir, artifacts, token_env)
+            planned.append((ep, image, env, data, iam_uri))
+        lengths = {
+            **expression_lengths(config),
+            BUCKET_NAME: len(config.model_artifacts_bucket_prefix) + BUCKET_NAME_SUFFIX,
+        }
         role = SageMakerExecutionRole(
             self,
             "sagemaker-role",
             props=SageMakerRoleProps(
-                role_name=role_name,
+                role_name=config.names["sagemaker_role"].value,
                 partition=self.partition,
                 region=config.region,
-                account=account,
-                images=tuple(image for _, image, _, _ in planned),
-                model_data_uris=tuple(data.s3_uri for _, _, _, data in planned if data),
+                account=ACCOUNT,
+                images=tuple(image for _, image, _, _, _ in planned),
+                model_data_uris=tuple(uri for _, _, _, _, uri in planned if uri),
                 endpoint_names=tuple(config.endpoint_name(ep) for ep in hosted),
                 uses_vpc=any(ep.vpc for ep in hosted),
+                expression_lengths=lengths,
             ),
         )
-        for ep, image, env, data in planned:
+        for ep, image, env, data, _ in planned:
             name = config.endpoint_name(ep)
             scaling = ep.autoscaling
             SageMakerEndpointConstruct(
@@ -292,16 +232,14 @@ class InferenceApiStack(TerraformStack):
         secret = DataAwsSecretsmanagerSecretVersion(self, "hf-token", secret_id=token.secret_arn)
         secret.override_logical_id("huggingface_token")
         raw = f"{HF_TOKEN_DATA}.secret_string"
-        key = token.json_key.replace('"', '\\"')
-        local = TerraformLocal(
-            self, "huggingface_token", f'${{can(jsondecode({raw})) ? jsondecode({raw})["{key}"] : {raw}}}'
-        )
+        key = json.dumps(token.json_key)
+        local = TerraformLocal(self, "huggingface_token", f"${{{huggingface_token_expression(raw, key)}}}")
         local.override_logical_id("huggingface_token")
         TerraformOutput(
             self,
             "huggingface_token_format",
             # Only the format is revealed, never the token.
-            value=f'${{nonsensitive(can(jsondecode({raw})) ? "JSON object, key {key}" : "plain text")}}',
+            value=f"${{{huggingface_token_format_expression(raw, key)}}}",
             description="How the Hugging Face token secret was read.",
         ).override_logical_id("huggingface_token_format")
         return "${local.huggingface_token}"
@@ -313,7 +251,8 @@ class InferenceApiStack(TerraformStack):
         config_dir: Path,
         artifacts: ModelArtifacts | None,
         token_env: str | None,
-    ) -> tuple[str, dict[str, str], ModelData | None]:
+    ) -> tuple[str, dict[str, str], ModelData | None, str | None]:
+        """Image, environment, model data and the model data's s3:// URI for IAM."""
         region = config.region
         if isinstance(ep, HuggingFaceEndpoint):
             version = ep.tgi_version or catalog.TGI_DEFAULT_VERSION
@@ -333,7 +272,7 @@ class InferenceApiStack(TerraformStack):
             env.update(ep.environment)
             if token_env:
                 env.update(dict.fromkeys(names.token_names, token_env))
-            return catalog.tgi_image_uri(region, version), env, None
+            return catalog.tgi_image_uri(region, version), env, None, None
         if isinstance(ep, JumpStartEndpoint):
             spec = ep.spec()
             if spec:
@@ -347,20 +286,20 @@ class InferenceApiStack(TerraformStack):
                     "SM_NUM_GPUS": str(catalog.instance_info(ep.instance_type).accelerators),
                     **ep.environment,
                 }
-                return catalog.jumpstart_image_uri(spec, region), env, data
+                return catalog.jumpstart_image_uri(spec, region), env, data, data.s3_uri
             assert ep.image_uri and ep.model_data
             data = ModelData(
                 s3_uri=ep.model_data,
                 compressed=ep.model_data.endswith(".tar.gz"),
                 accept_eula=ep.gated and ep.accept_eula,
             )
-            return ep.image_uri, dict(ep.environment), data
+            return ep.image_uri, dict(ep.environment), data, data.s3_uri
         if isinstance(ep, CustomEndpoint):
             data = ModelData(s3_uri=ep.model_data, compressed=ep.model_data.endswith(".tar.gz"))
-            return ep.image_uri, dict(ep.environment), data
+            return ep.image_uri, dict(ep.environment), data, data.s3_uri
         assert isinstance(ep, CustomCodeEndpoint) and artifacts is not None
         archive = build_model_archive((config_dir / ep.code_dir).resolve(), name=ep.name)
-        uri = artifacts.upload(ep.name, archive)
+        uploaded = artifacts.upload(ep.name, archive)
         env = {
             "SAGEMAKER_PROGRAM": ep.entry_point,
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
@@ -368,7 +307,7 @@ class InferenceApiStack(TerraformStack):
             "SAGEMAKER_REGION": region,
             **ep.environment,
         }
-        return ep.image_uri, env, ModelData(s3_uri=uri, compressed=True)
+        return ep.image_uri, env, ModelData(s3_uri=uploaded.model_uri, compressed=True), uploaded.iam_uri
 
 
 class ModelAccessStack(TerraformStack):
@@ -380,16 +319,20 @@ class ModelAccessStack(TerraformStack):
         assert access is not None
         region = access.region or config.region
         partition = partition_of(region)
-        tags = {"Project": config.prefix, "Stage": config.stage, **config.tags}
-        caller = _base_stack(self, id_, region=region, tags=tags, state=config.state)
-        account = caller.account_id
+        _base_stack(self, id_, region=region, tags=config.default_tags, state=config.state)
+        account = ACCOUNT
 
+        grants: list[Grant] = []
         if access.sagemaker_endpoints == ALL:
-            endpoints = [endpoint_arn(partition, region, account, "*")]
-        else:
-            endpoints = [endpoint_arn(partition, region, account, n) for n in access.sagemaker_endpoints]
+            grants.append(sagemaker_statement((endpoint_arn(partition, region, account, "*"),)))
+        elif access.sagemaker_endpoints:
+            grants.append(
+                sagemaker_statement(
+                    tuple(endpoint_arn(partition, region, account, n) for n in access.sagemaker_endpoints)
+                )
+            )
         if access.bedrock_models == ALL:
-            bedrock = [
+            everything = (
                 # any region: cross-region profiles route to foundation models elsewhere
                 f"arn:{partition}:bedrock:*::foundation-model/*",
                 *(
@@ -403,12 +346,16 @@ class ModelAccessStack(TerraformStack):
                         "imported-model",
                     )
                 ),
-            ]
+            )
+            grants += bedrock_iam.invoke_statements(everything, (), ())
         else:
-            bedrock = []
+            targets = []
             for model_id in access.bedrock_models:
                 ref = parse_model_ref(model_id)
-                bedrock += bedrock_iam.invoke_resources(ref, region=ref.region or region, account=account)
+                targets.append(
+                    bedrock_iam.InvokeTarget(ref=ref, region=ref.region or region, account=account)
+                )
+            grants += bedrock_iam.invoke_grants(targets)
         ModelAccessRole(
             self,
             "model-access",
@@ -417,11 +364,8 @@ class ModelAccessStack(TerraformStack):
                 trusted_role_arns=access.trusted_role_arns,
                 external_id=access.external_id,
                 max_session_duration_seconds=access.max_session_duration_seconds,
-                sagemaker_endpoint_arns=tuple(endpoints),
-                bedrock_arns=_unique(bedrock),
+                grants=tuple(grants),
+                expression_lengths={ACCOUNT: ACCOUNT_ID_LENGTH},
+                trust_policy_max=config.quotas.role_trust_policy_chars,
             ),
         )
-
-
-def _unique(items: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))

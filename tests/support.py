@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,7 +37,59 @@ class Synth:
         return self.doc.get("data", {}).get(dtype, {})
 
     def policy_statements(self) -> list[dict[str, Any]]:
-        return [s for doc in self.data("aws_iam_policy_document").values() for s in doc["statement"]]
+        """Statements of the policy-document data sources (the roles' trust policies)."""
+        return [s for doc in self.data("aws_iam_policy_document").values() for s in doc.get("statement", [])]
+
+    def policy(self, rtype: str, name: str) -> dict[str, Any]:
+        """The policy of an ``aws_iam_role_policy`` / ``aws_iam_policy``, in IAM's JSON form (the
+        stacks write them as policy-document data sources)."""
+        ref = self.resources(rtype)[name]["policy"]
+        match = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}", ref)
+        assert match, f"{rtype}.{name} has no policy document: {ref}"
+        statements = self.data("aws_iam_policy_document")[match.group(1)]["statement"]
+        return {"Version": "2012-10-17", "Statement": [_iam_json(st) for st in statements]}
+
+    def iam_statements(self) -> list[dict[str, Any]]:
+        """Every statement of every permissions policy in the stack (inline and managed)."""
+        return [
+            st
+            for rtype in ("aws_iam_role_policy", "aws_iam_policy")
+            for name in self.resources(rtype)
+            for st in self.policy(rtype, name)["Statement"]
+        ]
+
+    def function_policies(self) -> list[dict[str, Any]]:
+        """The function role's policies: the inline one, then the managed ones in order."""
+        managed = self.resources("aws_iam_policy")
+        numbered = sorted((int(n.removeprefix("lambda_")), n) for n in managed if n.startswith("lambda_"))
+        return [self.policy("aws_iam_role_policy", "lambda")] + [
+            self.policy("aws_iam_policy", n) for _, n in numbered
+        ]
+
+    def function_package(self) -> Path:
+        return self.stack_dir / self.resources("aws_lambda_function")["this"]["filename"]
+
+    def inventory_json(self) -> str:
+        """The model inventory inside the function package."""
+        import zipfile
+
+        with zipfile.ZipFile(self.function_package()) as zf:
+            return zf.read("inventory.json").decode()
+
+
+def _iam_json(statement: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Sid": statement["sid"],
+        "Effect": statement["effect"],
+        "Action": statement["actions"],
+        "Resource": statement["resources"],
+    }
+    conditions: dict[str, dict[str, list[str]]] = {}
+    for c in statement.get("condition", []):
+        conditions.setdefault(c["test"], {})[c["variable"]] = c["values"]
+    if conditions:
+        out["Condition"] = conditions
+    return out
 
 
 # A config exercising every option of the foundation: public URL with CORS, admin principals,
@@ -127,6 +180,40 @@ VARIANT_CONFIG: dict[str, Any] = {
 }
 
 
+_SCALE_PROVIDERS = (
+    "anthropic",
+    "amazon",
+    "meta",
+    "mistral",
+    "cohere",
+    "ai21",
+    "deepseek",
+    "qwen",
+    "openai",
+    "writer",
+)
+
+
+def scale_config(models: int, *, prefix: str = "scale") -> dict[str, Any]:
+    """A dev deployment of ``models`` Bedrock models: per base model its id, its ``us.`` profile
+    and, for half of them, its ``global.`` profile (Bedrock offers fewer than 200 base models, so
+    a large deployment names the same models in several forms); ids about 30 characters long."""
+    bases = [
+        f"{_SCALE_PROVIDERS[i % len(_SCALE_PROVIDERS)]}.model-{i:04d}-instruct-v1:0"
+        for i in range(-(-models * 2 // 5))
+    ]
+    model_ids = [*bases, *(f"us.{b}" for b in bases), *(f"global.{b}" for b in bases)][:models]
+    return {
+        "prefix": prefix,
+        "region": "us-east-1",
+        "stage": "dev",
+        "bedrock": {"models": [{"id": f"model-{i:04d}", "model_id": m} for i, m in enumerate(model_ids)]},
+    }
+
+
+SCALE_CONFIG = scale_config(500)
+
+
 def write_config(tmp_path: Path, data: Any) -> Path:
     path = tmp_path / "deploy.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data))
@@ -190,3 +277,29 @@ def terraform_validate(source: Path, tmp_path: Path, *, subdir: str = ".") -> di
         cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     return json.loads(validate.stdout)
+
+
+def terraform_console(
+    source: Path, tmp_path: Path, expression: str, variables: dict[str, Any] | None = None
+) -> Any:
+    """Evaluate a Terraform expression in a copy of the module ``source`` (after init), with
+    ``variables`` as its inputs; returns the value (decoded from JSON)."""
+    from tests.fakes.provider_mirror import adapt_for_mirror
+
+    env = _terraform_env(tmp_path)
+    work = tmp_path / "console"
+    shutil.copytree(source, work)
+    adapt_for_mirror(work, PROVIDER_MIRROR)
+    (work / "inputs.auto.tfvars.json").write_text(json.dumps(variables or {}))
+    init = subprocess.run(
+        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = subprocess.run(
+        ["terraform", "console", "-no-color"],
+        cwd=work, env=env, input=f"jsonencode({expression})\n", capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(json.loads(result.stdout.strip().splitlines()[-1]))

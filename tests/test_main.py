@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,49 @@ def _dump(tmp_path: Path, data: object) -> Path:
     path = tmp_path / "c.json"
     path.write_text(json.dumps(data))
     return path
+
+
+def test_endpoint_cost_note_counts_every_endpoint_and_its_autoscaling_maximum(tmp_path: Path) -> None:
+    image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.4.0"
+
+    def endpoint(name: str, instance: str, count: int = 1, **extra: Any) -> dict[str, Any]:
+        return {
+            "kind": "custom", "name": name, "image_uri": image, "model_data": "s3://weights/m/",
+            "codec": "tgi-messages", "instance_type": instance, "instance_count": count, **extra,
+        }  # fmt: skip
+
+    config = main.load_config(
+        _dump(
+            tmp_path,
+            {
+                "prefix": "cost",
+                "region": "us-east-1",
+                "sagemaker": {
+                    "endpoints": [
+                        endpoint("a", "ml.g5.2xlarge"),
+                        endpoint(
+                            "b", "ml.g5.2xlarge", 2, autoscaling={"min_instances": 1, "max_instances": 5}
+                        ),
+                        endpoint("c", "ml.p3.2xlarge"),
+                        {
+                            "kind": "existing_endpoint",
+                            "name": "d",
+                            "endpoint_name": "elsewhere",
+                            "codec": "tgi-messages",
+                        },
+                    ]
+                },
+            },
+        )
+    )
+    note = main.endpoint_cost_note(config)
+    assert note is not None
+    # two g5.2xlarge endpoints start with 1 + 2 instances and may grow to 1 + 5; an existing
+    # endpoint bills elsewhere
+    assert "3 SageMaker endpoints bill per instance-hour" in note
+    assert "ml.g5.2xlarge x3 (up to x6 with autoscaling)" in note
+    assert "ml.p3.2xlarge x1;" in note
+    assert (
+        main.endpoint_cost_note(main.load_config(_dump(tmp_path, {"prefix": "none", "region": "us-east-1"})))
+        is None
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -24,9 +25,14 @@ def _only(resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def _statement(synth: Synth, sid: str) -> dict[str, Any]:
-    matches = [s for s in synth.policy_statements() if s.get("sid") == sid]
+    matches = [s for s in synth.iam_statements() if s.get("Sid") == sid]
     assert len(matches) == 1, f"statement {sid} not found once"
     return matches[0]
+
+
+# The one wildcard AWS documents as equivalent: a named foundation model in any region, invoked
+# through an inference profile (the profile itself is granted by its exact ARN).
+_PROFILE_MODEL = re.compile(r"^arn:aws[a-z-]*:bedrock:(\*|):{2}foundation-model/[a-z0-9-]+\.[a-z0-9._:-]+$")
 
 
 @pytest.mark.parametrize("which", ["default", "variant"])
@@ -34,16 +40,21 @@ def test_no_wildcard_resource_on_guarded_actions(
     which: str, default_synth: Synth, variant_synth: Synth
 ) -> None:
     synth = default_synth if which == "default" else variant_synth
-    statements = synth.policy_statements()
+    statements = synth.iam_statements()
     assert statements
     for st in statements:
-        if "principals" in st:  # a trust policy: names who may assume, not what is granted
+        guarded = [a for a in st["Action"] if a.lower().startswith(GUARDED_SERVICES)]
+        assert "NotResource" not in st and "NotAction" not in st
+        if not guarded:
             continue
-        guarded = [a for a in st["actions"] if a.lower().startswith(GUARDED_SERVICES)]
-        if guarded:
-            wild = [r for r in st.get("resources", ["*"]) if "*" in r]
+        wild = [r for r in st["Resource"] if "*" in r]
+        if st["Sid"].startswith("InvokeBedrockModelsThroughProfiles"):
+            assert all(_PROFILE_MODEL.match(r) for r in st["Resource"]), st["Resource"]
+            profiles = st["Condition"]["ArnLike"]["bedrock:InferenceProfileArn"]
+            assert profiles and all(p.endswith(":inference-profile/*") and ":*:" not in p for p in profiles)
+            assert list(st["Condition"]) == ["ArnLike"]
+        else:
             assert not wild, f"{guarded} granted on {wild}"
-        assert not st.get("not_resources") and not st.get("not_actions")
 
 
 def test_function_url_uses_aws_iam_and_is_not_public(default_synth: Synth) -> None:
@@ -142,22 +153,20 @@ def test_marketplace_opt_in_scopes_subscribe_to_the_configured_products(
 ) -> None:
     synth = synth_config(CALLERS_CONFIG)
     subscribe = _statement(synth, "SubscribeToConfiguredModels")
-    assert subscribe["actions"] == ["aws-marketplace:Subscribe", "aws-marketplace:Unsubscribe"]
+    assert subscribe["Action"] == ["aws-marketplace:Subscribe", "aws-marketplace:Unsubscribe"]
     # Marketplace has no resource-level permissions: the product-id condition is the scope
-    assert subscribe["resources"] == ["*"]
-    assert subscribe["condition"] == [
-        {
-            "test": "ForAnyValue:StringEquals",
-            "variable": "aws-marketplace:ProductId",
+    assert subscribe["Resource"] == ["*"]
+    assert subscribe["Condition"] == {
+        "ForAnyValue:StringEquals": {
             # the extra id, then Haiku 4.5 and Cohere Embed v4 from the pinned table; Nova needs none
-            "values": ["prod-abcdefghij12", "prod-xdkflymybwmvi", "prod-ft3cj5gst3spo"],
+            "aws-marketplace:ProductId": ["prod-abcdefghij12", "prod-xdkflymybwmvi", "prod-ft3cj5gst3spo"],
         }
-    ]
+    }
     view = _statement(synth, "ViewMarketplaceSubscriptions")
-    assert view["actions"] == ["aws-marketplace:ViewSubscriptions"]
-    assert "condition" not in view
+    assert view["Action"] == ["aws-marketplace:ViewSubscriptions"]
+    assert "Condition" not in view
     # off by default: operators subscribe once with scripts/preflight --subscribe
-    assert "aws-marketplace" not in json.dumps(default_synth.policy_statements())
+    assert "aws-marketplace" not in json.dumps(default_synth.iam_statements())
 
 
 def test_caller_policy_output_grants_both_actions_on_this_function_only(default_synth: Synth) -> None:
@@ -179,6 +188,8 @@ def test_caller_policy_output_grants_both_actions_on_this_function_only(default_
 def test_keys_secret_starts_empty_and_later_applies_keep_its_value(default_synth: Synth) -> None:
     secret = default_synth.resources("aws_secretsmanager_secret")["api_keys"]
     assert secret["name"] == "llm/api-keys"
+    # prod: a destroyed secret stays recoverable for 30 days
+    assert secret["recovery_window_in_days"] == 30
     version = _only(default_synth.resources("aws_secretsmanager_secret_version"))
     assert json.loads(version["secret_string"]) == {}
     assert version["lifecycle"]["ignore_changes"] == ["secret_string"]
@@ -199,7 +210,10 @@ def test_lambda_function_settings(default_synth: Synth, default_config: dict[str
     assert fn["tracing_config"] == {"mode": "Active"}
     assert fn["logging_config"]["log_group"] == "${aws_cloudwatch_log_group.lambda.name}"
     env = fn["environment"]["variables"]
-    assert env["INVENTORY_PARAMETER_NAME"] == "${aws_ssm_parameter.model_inventory.name}"
+    # the inventory ships in the package: no parameter, no network call to load it
+    assert env["INVENTORY_FILE"] == "/var/task/inventory.json"
+    assert "INVENTORY_PARAMETER_NAME" not in env
+    assert default_synth.resources("aws_ssm_parameter") == {}
     assert env["KEYS_SECRET_ARN"] == "${aws_secretsmanager_secret.api_keys.arn}"
     assert env["STAGE"] == "prod"
     assert env["LOG_PROMPTS"] == "false"
@@ -233,6 +247,8 @@ def test_variant_lambda_settings_follow_config(variant_synth: Synth) -> None:
     env = fn["environment"]["variables"]
     assert env["STAGE"] == "dev"
     assert env["LOG_PROMPTS"] == "true"
+    # dev: a destroyed stack frees the secret's name at once, so it can be deployed again
+    assert variant_synth.resources("aws_secretsmanager_secret")["api_keys"]["recovery_window_in_days"] == 0
     assert env["INVENTORY_MAX_AGE_SECONDS"] == "60"
     assert env["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
     provider = variant_synth.doc["provider"]["aws"][0]
@@ -256,91 +272,98 @@ def test_execution_role_grants_only_what_the_function_needs(default_synth: Synth
     ]
     assert role["assume_role_policy"] == "${data.aws_iam_policy_document.lambda_assume_role.json}"
     policy = _only(default_synth.resources("aws_iam_role_policy"))
+    assert policy["role"] == "${aws_iam_role.lambda.id}"
+    # four models fit the inline policy: no managed policy to attach
+    assert default_synth.resources("aws_iam_policy") == {}
+    assert default_synth.resources("aws_iam_role_policy_attachment") == {}
     assert policy["policy"] == "${data.aws_iam_policy_document.lambda.json}"
-    statements = default_synth.data("aws_iam_policy_document")["lambda"]["statement"]
-    assert {s["sid"] for s in statements} == {
+    statements = default_synth.policy("aws_iam_role_policy", "lambda")["Statement"]
+    assert [s["Sid"] for s in statements] == [
         "WriteOwnLogs",
         "XRay",
-        "ReadModelInventory",
         "ReadApiKeys",
         "InvokeBedrockModels",
-    }
-    assert _statement(default_synth, "WriteOwnLogs")["resources"] == [
+        "InvokeBedrockModelsThroughProfiles",
+    ]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    assert _statement(default_synth, "WriteOwnLogs")["Resource"] == [
         "${aws_cloudwatch_log_group.lambda.arn}:*"
     ]
-    assert _statement(default_synth, "ReadModelInventory") == {
-        "sid": "ReadModelInventory",
-        "effect": "Allow",
-        "actions": ["ssm:GetParameter"],
-        "resources": ["${aws_ssm_parameter.model_inventory.arn}"],
+    assert _statement(default_synth, "ReadApiKeys") == {
+        "Sid": "ReadApiKeys",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue"],
+        "Resource": ["${aws_secretsmanager_secret.api_keys.arn}"],
     }
-    assert _statement(default_synth, "ReadApiKeys")["actions"] == ["secretsmanager:GetSecretValue"]
-    assert _statement(default_synth, "ReadApiKeys")["resources"] == [
-        "${aws_secretsmanager_secret.api_keys.arn}"
-    ]
-    # No action outside the five statements' services.
-    services = {a.split(":")[0] for s in statements for a in s["actions"]}
-    assert services == {"logs", "xray", "ssm", "secretsmanager", "bedrock"}
+    # No action outside the statements' services.
+    services = {a.split(":")[0] for s in statements for a in s["Action"]}
+    assert services == {"logs", "xray", "secretsmanager", "bedrock"}
 
 
 def test_bedrock_invoke_covers_exactly_the_configured_models(default_synth: Synth) -> None:
     st = _statement(default_synth, "InvokeBedrockModels")
     # streamed or not, on the same resources
-    assert st["actions"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    us = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+    assert st["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
-    expected = {
-        fm.format("us-east-1", "amazon.nova-micro-v1:0"),
-        fm.format("us-east-1", "amazon.titan-embed-text-v2:0"),
+    assert st["Resource"] == [
         f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0",
         f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0",
-        *(fm.format(r, "anthropic.claude-haiku-4-5-20251001-v1:0") for r in us),
-        *(fm.format(r, "amazon.nova-lite-v1:0") for r in us),
+        fm.format("us-east-1", "amazon.nova-micro-v1:0"),
+        fm.format("us-east-1", "amazon.titan-embed-text-v2:0"),
+    ]
+    # the profiles' models: named, any region, only through this account's profiles
+    through = _statement(default_synth, "InvokeBedrockModelsThroughProfiles")
+    assert through["Action"] == st["Action"]
+    assert through["Resource"] == [
+        fm.format("*", "anthropic.claude-haiku-4-5-20251001-v1:0"),
+        fm.format("*", "amazon.nova-lite-v1:0"),
+    ]
+    assert through["Condition"] == {
+        "ArnLike": {
+            "bedrock:InferenceProfileArn": [f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/*"]
+        }
     }
-    assert set(st["resources"]) == expected
-    assert len(st["resources"]) == len(expected)
 
 
 def test_bedrock_invoke_for_every_identifier_form(variant_synth: Synth) -> None:
-    resources = set(_statement(variant_synth, "InvokeBedrockModels")["resources"])
+    resources = set(_statement(variant_synth, "InvokeBedrockModels")["Resource"])
     fm = "arn:aws:bedrock:{}::foundation-model/{}"
-    eu_all = (
-        "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
-        "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    )  # fmt: skip
     sonnet45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
     expected = {
         fm.format("eu-west-1", "mistral.mistral-large-2402-v1:0"),
-        # geographic profile: the profile in the calling region + the model everywhere it routes
+        # cross-region profiles: the profile in the calling region
         f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
-        *(fm.format(r, "anthropic.claude-3-7-sonnet-20250219-v1:0") for r in eu_all),
-        # explicit profile_regions narrow the list
         f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
-        fm.format("eu-west-1", "anthropic.claude-3-haiku-20240307-v1:0"),
-        fm.format("eu-central-1", "anthropic.claude-3-haiku-20240307-v1:0"),
-        # global profile: the calling region's model and the region-less ARN
         f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/global.{sonnet45}",
-        fm.format("eu-west-1", sonnet45),
-        f"arn:aws:bedrock:::foundation-model/{sonnet45}",
         "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-70b-instruct-v1:0",
         "arn:aws:bedrock:eu-west-1:111122223333:custom-model/amazon.titan-text-express-v1:0:8k/abc123",
         "arn:aws:bedrock:eu-west-1:111122223333:provisioned-model/x1y2z3",
         "arn:aws:bedrock:eu-west-1:111122223333:imported-model/q9w8e7",
         "arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/p0o9i8",
+        # ... and the foundation model it was made from
+        fm.format("eu-west-1", "anthropic.claude-3-haiku-20240307-v1:0"),
         fm.format("eu-west-1", "cohere.embed-multilingual-v3"),
         fm.format("eu-west-1", "cohere.command-text-v14"),
     }
     assert resources == expected
+    # ... and the models they route to, named, only through the account's profiles there; a
+    # global profile's region-less model ARN too
+    through = _statement(variant_synth, "InvokeBedrockModelsThroughProfiles")
+    assert set(through["Resource"]) == {
+        fm.format("*", "anthropic.claude-3-7-sonnet-20250219-v1:0"),
+        fm.format("*", "anthropic.claude-3-haiku-20240307-v1:0"),
+        fm.format("*", sonnet45),
+        f"arn:aws:bedrock:::foundation-model/{sonnet45}",
+    }
+    assert through["Condition"] == {
+        "ArnLike": {
+            "bedrock:InferenceProfileArn": [f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/*"]
+        }
+    }
 
 
-def test_inventory_parameter_holds_the_configured_models(
-    default_synth: Synth, default_config: dict[str, Any]
-) -> None:
-    param = default_synth.resources("aws_ssm_parameter")["model_inventory"]
-    assert param["name"] == "/llm/model-inventory"
-    assert param["type"] == "String"
-    assert param["tier"] == "Standard"
-    inventory = Inventory.from_json(param["value"])
+def test_package_holds_the_configured_models(default_synth: Synth, default_config: dict[str, Any]) -> None:
+    inventory = Inventory.from_json(default_synth.inventory_json())
     configured = default_config["bedrock"]["models"]
     assert [m.id for m in inventory.models] == [m.get("id", m["model_id"]) for m in configured]
     assert [m.model for m in inventory.models] == [m["model_id"] for m in configured]
@@ -352,8 +375,7 @@ def test_inventory_parameter_holds_the_configured_models(
 
 
 def test_variant_inventory_keeps_arn_provider_and_region(variant_synth: Synth) -> None:
-    param = variant_synth.resources("aws_ssm_parameter")["model_inventory"]
-    inventory = Inventory.from_json(param["value"])
+    inventory = Inventory.from_json(variant_synth.inventory_json())
     bedrock = [m for m in inventory.models if m.provider == "bedrock"]
     assert len(bedrock) == len(VARIANT_CONFIG["bedrock"]["models"])
     tuned = inventory.get("tuned")
@@ -376,7 +398,6 @@ def test_outputs(default_synth: Synth) -> None:
         "lambda_function_arn": "${aws_lambda_function.this.arn}",
         "lambda_role_arn": "${aws_iam_role.lambda.arn}",
         "api_keys_secret_arn": "${aws_secretsmanager_secret.api_keys.arn}",
-        "model_inventory_parameter_name": "${aws_ssm_parameter.model_inventory.name}",
         "caller_policy_json": outputs["caller_policy_json"]["value"],
     }
     assert all(v.get("description") for v in outputs.values())
@@ -402,6 +423,8 @@ def test_package_is_built_for_the_function_platform(
         names = zf.namelist()
         assert "lambda_src/app.py" in names
         assert "lambda_src/inventory.py" in names
+        # the model inventory, at the root Lambda unpacks to /var/task
+        assert "inventory.json" in names
         assert any(n.startswith("aws_lambda_powertools/") for n in names)
         cores = [n for n in names if n.startswith("pydantic_core/_pydantic_core") and n.endswith(".so")]
         assert cores and all(platform_tag in n for n in cores), cores

@@ -96,7 +96,7 @@ def test_default_deployment_has_no_layer(default_synth: Synth) -> None:
 
 
 def test_third_party_models_and_dev_settings(variant_synth: Synth) -> None:
-    inventory = Inventory.from_json(variant_synth.resources("aws_ssm_parameter")["model_inventory"]["value"])
+    inventory = Inventory.from_json(variant_synth.inventory_json())
     assert inventory.third_party_providers == ("openai", "azure_openai", "ai21")
     big = inventory.get("gpt-big")
     assert big is not None and (big.provider, big.model, big.limits.max_tokens) == ("openai", "gpt-4.1", 4096)
@@ -107,11 +107,11 @@ def test_third_party_models_and_dev_settings(variant_synth: Synth) -> None:
         env["ADMIN_PRINCIPALS"] == "arn:aws:iam::111122223333:role/Admin,arn:aws:iam::111122223333:user/alice"
     )
     assert env["OVERRIDE_ROLE_ARNS"] == "arn:aws:iam::444455556666:role/experiments"
-    statements = {s.get("sid"): s for s in variant_synth.policy_statements()}
-    assert statements["AssumeOverrideRoles"]["resources"] == ["arn:aws:iam::444455556666:role/experiments"]
+    statements = {s["Sid"]: s for s in variant_synth.iam_statements()}
+    assert statements["AssumeOverrideRoles"]["Resource"] == ["arn:aws:iam::444455556666:role/experiments"]
 
 
 def test_prod_has_no_override_settings(default_synth: Synth) -> None:
     env = default_synth.resources("aws_lambda_function")["this"]["environment"]["variables"]
     assert "ADMIN_PRINCIPALS" not in env and "OVERRIDE_ROLE_ARNS" not in env
-    assert "AssumeOverrideRoles" not in {s.get("sid") for s in default_synth.policy_statements()}
+    assert "AssumeOverrideRoles" not in {s["Sid"] for s in default_synth.iam_statements()}

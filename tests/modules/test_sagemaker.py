@@ -60,8 +60,15 @@ def _model(full: Synth, name: str) -> dict[str, Any]:
     return full.resources("aws_sagemaker_model")[_logical(name)]
 
 
-def _statement(synth: Synth, doc: str, sid: str) -> dict[str, Any]:
-    return next(s for s in synth.data("aws_iam_policy_document")[doc]["statement"] if s.get("sid") == sid)
+def _statement(synth: Synth, policy: str, sid: str) -> dict[str, Any]:
+    """A statement of the rendered inline policy ``policy``, with lower-case keys."""
+    st = next(s for s in synth.policy("aws_iam_role_policy", policy)["Statement"] if s["Sid"] == sid)
+    return {
+        "sid": st["Sid"],
+        "actions": st["Action"],
+        "resources": st["Resource"],
+        "condition": st.get("Condition"),
+    }
 
 
 def test_every_hosted_kind_gets_model_config_and_endpoint_and_existing_ones_none(full: Synth) -> None:
@@ -159,7 +166,7 @@ def test_production_variants(full: Synth, config: dict[str, Any]) -> None:
         )
         assert variant.get("volume_size_in_gb") == cfg.get("volume_size_gb")
         resource = full.resources("aws_sagemaker_endpoint_configuration")[_logical(name)]
-        assert resource["kms_key_arn"] == cfg["kms_key_arn"]
+        assert resource.get("kms_key_arn") == cfg.get("kms_key_arn")
     assert _endpoint_cfg(config, "summarizer")["volume_size_gb"] == 64  # the one that sets it
 
 
@@ -219,7 +226,8 @@ def test_custom_code_is_packaged_and_uploaded(full: Synth) -> None:
         assert code is not None and b"def model_fn" in code.read()
     container = _model(full, "pipeline-code")["primary_container"]
     source = container["model_data_source"]["s3_data_source"][0]
-    assert source["s3_uri"] == f"s3://${{aws_s3_bucket.model_artifacts.bucket}}/{obj['key']}"
+    # the model names the uploaded object itself, so it is created only after the upload
+    assert source["s3_uri"] == "s3://${aws_s3_object.pipeline_code.bucket}/${aws_s3_object.pipeline_code.key}"
     assert container["environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
     assert container["environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
     bucket = full.resources("aws_s3_bucket")["model_artifacts"]
@@ -242,7 +250,7 @@ def test_lambda_invokes_exactly_the_configured_endpoints_and_assumes_exactly_the
     bedrock = _statement(full, "lambda", "InvokeBedrockModels")["resources"]
     # the cross-account Bedrock model is reached through the role, not granted here
     assert not any("claude-sonnet-4-6" in arn for arn in bedrock)
-    everything = json.dumps(full.data("aws_iam_policy_document")["lambda"])
+    everything = json.dumps(full.function_policies())
     assert "llama-3-70b-prod" not in everything
 
 
@@ -270,7 +278,7 @@ def test_sagemaker_execution_role_is_scoped(full: Synth) -> None:
 
 
 def test_inventory_entries_for_endpoints(full: Synth) -> None:
-    inventory = Inventory.from_json(full.resources("aws_ssm_parameter")["model_inventory"]["value"])
+    inventory = Inventory.from_json(full.inventory_json())
     mistral = inventory.get("mistral-7b")
     assert mistral is not None
     assert (mistral.provider, mistral.model, mistral.api) == ("sagemaker", "full-mistral-7b", "tgi-messages")
@@ -299,18 +307,25 @@ def test_model_access_stack(access: Synth) -> None:
     assert trust["condition"] == [
         {"test": "StringEquals", "variable": "sts:ExternalId", "values": ["inference-api-full"]}
     ]
-    statements = {s["sid"]: s for s in access.data("aws_iam_policy_document")["model_access"]["statement"]}
-    assert statements["InvokeSageMakerEndpoints"]["resources"] == [
+    statements = {s["Sid"]: s for s in access.policy("aws_iam_role_policy", "model_access")["Statement"]}
+    assert statements["InvokeSageMakerEndpoints"]["Resource"] == [
         f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:endpoint/llama-3-70b-prod"
     ]
-    bedrock = statements["InvokeBedrockModels"]["resources"]
-    assert "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6" in bedrock
-    assert f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-6" in bedrock
-    assert (
-        f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.meta.llama4-maverick-17b-instruct-v1:0"
-        in bedrock
-    )
-    assert not any("*" in arn for arn in bedrock)
+    assert statements["InvokeBedrockModels"]["Resource"] == [
+        f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-6",
+        f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.meta.llama4-maverick-17b-instruct-v1:0",
+    ]
+    # the profiles' models, named, only through the account's profiles in that region
+    through = statements["InvokeBedrockModelsThroughProfiles"]
+    assert through["Resource"] == [
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6",
+        "arn:aws:bedrock:*::foundation-model/meta.llama4-maverick-17b-instruct-v1:0",
+    ]
+    assert through["Condition"] == {
+        "ArnLike": {
+            "bedrock:InferenceProfileArn": [f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/*"]
+        }
+    }
     assert access.resources("aws_iam_role")["model_access"]["name"] == "full-model-access"
     assert access.doc["output"]["model_access_role_arn"]["value"] == "${aws_iam_role.model_access.arn}"
     assert access.doc["provider"]["aws"][0]["region"] == "us-west-2"
@@ -329,11 +344,12 @@ def test_model_access_all_endpoints_and_models(synth_config: Any, default_config
     }
     stacks_dir = synth_config(cfg).stack_dir.parent
     access = json.loads((stacks_dir / "wide-model-access" / "cdk.tf.json").read_text())
-    statements = {s["sid"]: s for s in access["data"]["aws_iam_policy_document"]["model_access"]["statement"]}
-    assert statements["InvokeSageMakerEndpoints"]["resources"] == [
+    policy = Synth(stacks_dir / "wide-model-access", access).policy("aws_iam_role_policy", "model_access")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["InvokeSageMakerEndpoints"]["Resource"] == [
         f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*"
     ]
-    bedrock = set(statements["InvokeBedrockModels"]["resources"])
+    bedrock = set(statements["InvokeBedrockModels"]["Resource"])
     assert "arn:aws:bedrock:*::foundation-model/*" in bedrock
     assert f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/*" in bedrock
     assert f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/*" in bedrock

@@ -1,47 +1,113 @@
-"""The inference API as a standalone child module (plain Terraform JSON, no provider or backend)."""
+"""The inference API as a standalone child module (plain Terraform JSON, no provider or backend).
+
+Its IAM statements, environment and settings come from the sources the cdktf stack uses
+(``modules.lambda_contract``, ``modules.bedrock_iam``, ``modules.function_url_access``), filled
+from the module's variables instead of a config.
+"""
 
 from __future__ import annotations
 
 from typing import Any, get_args
 
+from lambda_src import settings
+from modules import bedrock_iam, web_adapter
 from modules import function_url_access as url_access
-from modules import web_adapter
-from modules.config import LogRetentionDays
+from modules.aws_limits import ROLE_INLINE_POLICIES_MAX
+from modules.config import KEYS_RECOVERY_WINDOW_DAYS, LogRetentionDays
+from modules.estate.policy import hcl_string_map, policy_document
 from modules.estate.tfjson import ModuleDoc, Output, Variable
+from modules.grants import TerraformList
 from modules.lambda_contract import (
+    ADVANCED_TIER_MAX,
     AWS_PROVIDER_VERSION_URL_GRANTS,
-    BEDROCK_INVOKE,
     CORS_HEADERS,
     HANDLER,
-    LOG_ACTIONS,
-    METRICS_NAMESPACE,
-    SAGEMAKER_INVOKE,
+    INVENTORY_PATH,
     STANDARD_TIER_MAX,
     STREAM_IDLE_TIMEOUT_SECONDS,
-    UPSTREAM_ATTEMPTS,
-    XRAY_ACTIONS,
+    assume_model_roles_statement,
+    assume_override_roles_statement,
+    base_statements,
+    dev_environment,
+    function_environment,
+    inventory_parameter_statement,
+    sagemaker_statement,
 )
 
 PACKAGE_FILE = "function.zip"
+LAYER_FILE = "providers-layer.zip"
 _ARN_LIST = 'alltrue([for a in var.{name} : can(regex("^arn:aws[a-z-]*:{service}:", a))])'
+_PROFILES = '[for a in var.bedrock_invoke_arns : a if strcontains(a, ":inference-profile/")]'
+# As the stack grants (modules/bedrock_iam.py): through the account's profiles in the regions
+# they are called in.
+_PROFILE_PATTERNS = (
+    "distinct([for a in "
+    + _PROFILES
+    + ' : format("%s:inference-profile/*", join(":", slice(split(":", a), 0, 5)))])'
+)
+_IAM_PRINCIPAL = "^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$"
+_IAM_ROLE = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"
+KEYS_SECRET = "${local.api_keys_secret_arn}"  # noqa: S105 -- an address
 
 
-def _grant(sid: str, actions: tuple[str, ...], var: str) -> dict[str, Any]:
-    """A statement that exists only when the list variable is non-empty."""
-    return {
-        "for_each": f"${{length(var.{var}) > 0 ? [1] : []}}",
-        "content": {"sid": sid, "effect": "Allow", "actions": list(actions), "resources": f"${{var.{var}}}"},
-    }
+def function_policy() -> dict[str, Any]:
+    """The execution role's policy document, from the statements the stack grants."""
+    grants = [
+        *base_statements(
+            log_group_arn="${aws_cloudwatch_log_group.lambda.arn}",
+            keys_secret_arn=KEYS_SECRET,
+        ),
+        inventory_parameter_statement("${one(aws_ssm_parameter.model_inventory[*].arn)}"),
+        *bedrock_iam.invoke_statements(
+            TerraformList("var.bedrock_invoke_arns"),
+            TerraformList("var.bedrock_profile_foundation_model_arns"),
+            TerraformList(_PROFILE_PATTERNS),
+        ),
+        sagemaker_statement(TerraformList("var.sagemaker_endpoint_arns")),
+        assume_model_roles_statement(TerraformList("var.assume_role_arns")),
+        assume_override_roles_statement(TerraformList('var.stage == "dev" ? var.override_role_arns : []')),
+    ]
+    return policy_document(grants, when={"ReadModelInventory": "var.inventory_json != null"})
 
 
-def build(*, architecture: str, runtime: str) -> ModuleDoc:
+def function_variables() -> str:
+    """The function's environment as a Terraform expression of the module's variables."""
+    common = function_environment(
+        inventory=(settings.INVENTORY_FILE, INVENTORY_PATH),
+        keys_secret_arn=KEYS_SECRET,
+        stage="${var.stage}",
+        inventory_max_age_seconds="${var.inventory_cache_seconds}",
+        log_prompts='${var.log_prompts ? "true" : "false"}',
+        service_name="${var.name}",
+        log_level="${var.log_level}",
+        upstream_timeout_seconds="${var.timeout}",
+        stream_idle_timeout_seconds="${var.stream_idle_timeout}",
+        adapter_invoke_mode="${lower(var.invoke_mode)}",
+    )
+    bundled = {settings.INVENTORY_FILE: common.pop(settings.INVENTORY_FILE)}
+    parameter = {settings.INVENTORY_PARAMETER_NAME: "${one(aws_ssm_parameter.model_inventory[*].name)}"}
+    dev = dev_environment(
+        admin_principals='${join(",", var.admin_principals)}',
+        override_role_arns='${join(",", var.override_role_arns)}',
+    )
+    return (
+        f"${{merge({hcl_string_map(common)}, "
+        f"var.inventory_json == null ? tomap({hcl_string_map(bundled)}) : tomap({hcl_string_map(parameter)}), "
+        f'var.stage == "dev" ? tomap({hcl_string_map(dev)}) : tomap({{}}))}}'
+    )
+
+
+def build(
+    *, architecture: str, runtime: str, inventory_models: int, layer_providers: tuple[str, ...] = ()
+) -> ModuleDoc:
     retention = list(get_args(LogRetentionDays))
+    bundled_layer = bool(layer_providers)
     variables = [
         Variable(
             "name",
             "string",
             "Name prefix: the function is <name>-inference-api, the secret <name>/api-keys, the "
-            "inventory parameter /<name>/model-inventory.",
+            "inventory parameter (with inventory_json) /<name>/model-inventory.",
             validations=(
                 (
                     'can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.name)) && length(var.name) <= 50',
@@ -53,26 +119,45 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         Variable(
             "inventory_json",
             "string",
-            "The model inventory (JSON: {\"version\": 1, \"models\": [...]}), written to the SSM parameter "
-            "the function reads. scripts/export-modules --inventory FILE prints one for a deployment config.",
+            "The model inventory (JSON: {\"version\": 1, \"models\": [...]}) as an SSM parameter the function "
+            f"reads, for inventories composed in Terraform (at most {ADVANCED_TIER_MAX} bytes). null: the "
+            f"inventory bundled in {PACKAGE_FILE} (by scripts/export-modules --config FILE; no network call to "
+            "load it, and no size limit).",
+            default=None,
             validations=(
                 (
-                    "can(jsondecode(var.inventory_json).models)",
+                    "var.inventory_json == null || can(jsondecode(var.inventory_json).models)",
                     "inventory_json must be a JSON object with a models list.",
                 ),
                 (
-                    "length(var.inventory_json) <= 8192",
-                    "inventory_json is over 8192 bytes, the SSM parameter limit.",
+                    f"var.inventory_json == null ? true : length(var.inventory_json) <= {ADVANCED_TIER_MAX}",
+                    f"inventory_json is over {ADVANCED_TIER_MAX} bytes, the SSM parameter limit; bundle the "
+                    "inventory with scripts/export-modules --config FILE instead.",
                 ),
             ),
         ),
         Variable(
             "bedrock_invoke_arns",
             "list(string)",
-            "Bedrock foundation-model, inference-profile and custom/provisioned/imported model ARNs the "
-            "function may invoke (a profile needs its foundation model in every region it routes to).",
+            "Bedrock ARNs the function may invoke directly: foundation models (in their region), "
+            "inference profiles, and custom/provisioned/imported models and application profiles.",
             default=[],
             validations=((_ARN_LIST.format(name="bedrock_invoke_arns", service="bedrock"), "Every entry must be a Bedrock ARN."),),
+        ),
+        Variable(
+            "bedrock_profile_foundation_model_arns",
+            "list(string)",
+            "Foundation-model ARNs the inference profiles in bedrock_invoke_arns route to, granted only "
+            "through those profiles (condition bedrock:InferenceProfileArn); the region may be * "
+            '("arn:aws:bedrock:*::foundation-model/<model>"), plus "arn:aws:bedrock:::foundation-model/<model>" '
+            "for global profiles.",
+            default=[],
+            validations=(
+                (
+                    'alltrue([for a in var.bedrock_profile_foundation_model_arns : can(regex("^arn:aws[a-z-]*:bedrock:[a-z0-9*-]*::foundation-model/[^*]+$", a))])',
+                    "Every entry must be a foundation-model ARN naming one model (a region of * is allowed).",
+                ),
+            ),
         ),
         Variable(
             "sagemaker_endpoint_arns",
@@ -92,6 +177,17 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         ),
         Variable("stage", "string", "dev or prod; only an explicit dev enables development behaviour.", default="prod",
                  validations=(('contains(["dev", "prod"], var.stage)', "stage must be dev or prod."),)),
+        Variable("admin_principals", "list(string)",
+                 "IAM role or user ARNs allowed to send runtime overrides (custom models); dev stage only.",
+                 default=[],
+                 validations=((f'alltrue([for a in var.admin_principals : can(regex("{_IAM_PRINCIPAL}", a))])',
+                               "Every admin principal must be an IAM role or user ARN."),)),
+        Variable("override_role_arns", "list(string)",
+                 "Roles an admin's custom model spec may assume (the function may assume exactly these); "
+                 "dev stage only.",
+                 default=[],
+                 validations=((f'alltrue([for a in var.override_role_arns : can(regex("{_IAM_ROLE}", a))])',
+                               "Every override role must be an IAM role ARN."),)),
         Variable("architecture", "string",
                  f"Function architecture. The bundled package is built for {architecture}; another value needs "
                  "package_path to a package built for it.", default=architecture,
@@ -102,6 +198,17 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                  validations=(('contains(["python3.12", "python3.13"], var.runtime)', "runtime must be python3.12 or python3.13."),)),
         Variable("package_path", "string", f"Path of the function package; null uses the bundled {PACKAGE_FILE}.",
                  default=None),
+        Variable("use_bundled_providers_layer", "bool",
+                 f"Deploy the bundled {LAYER_FILE} (the LangChain integrations for "
+                 f"{', '.join(layer_providers) or 'no provider: none is bundled'}) as a layer of the function.",
+                 default=bundled_layer),
+        Variable("providers_layer_path", "string",
+                 "A third-party provider layer zip to deploy instead of the bundled one (scripts/export-modules "
+                 "--config FILE builds it for the config's third_party providers); null for none.",
+                 default=None),
+        Variable("layer_arns", "list(string)", "Existing layer ARNs to add to the function.", default=[],
+                 validations=(('alltrue([for a in var.layer_arns : can(regex("^arn:aws[a-z-]*:lambda:", a))])',
+                               "Every entry must be a Lambda layer version ARN."),)),
         Variable("memory_size", "number", "Function memory in MB (128-10240).", default=1024,
                  validations=(("var.memory_size >= 128 && var.memory_size <= 10240", "memory_size must be 128-10240."),)),
         Variable("timeout", "number", "Function timeout in seconds (1-900); a streamed answer may run this long.",
@@ -132,7 +239,9 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         Variable("log_level", "string", "DEBUG, INFO, WARNING or ERROR.", default="INFO",
                  validations=(('contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)', "log_level must be DEBUG, INFO, WARNING or ERROR."),)),
         Variable("log_prompts", "bool", "Log prompts and completions (they may hold personal data).", default=False),
-        Variable("inventory_cache_seconds", "number", "How long a warm function reuses the inventory.", default=300,
+        Variable("inventory_cache_seconds", "number",
+                 "How long a warm function reuses the API-keys secret (and an inventory_json parameter) before "
+                 "reading it again.", default=300,
                  validations=(("var.inventory_cache_seconds >= 0", "inventory_cache_seconds must be >= 0."),)),
         Variable("authorization_type", "string", "Function URL auth: AWS_IAM, or NONE for a public URL.",
                  default="AWS_IAM",
@@ -159,6 +268,13 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                  default=True),
         Variable("api_keys_secret_arn", "string", "An existing API-keys secret (with create_api_keys_secret = false).",
                  default=None),
+        Variable("api_keys_recovery_window_days", "number",
+                 "Days the created API-keys secret stays recoverable after a destroy: 0 (deleted at once, so the "
+                 f"same name can be created again) or 7-30. null: {KEYS_RECOVERY_WINDOW_DAYS['dev']} in a dev stage, "
+                 f"{KEYS_RECOVERY_WINDOW_DAYS['prod']} in prod.",
+                 default=None,
+                 validations=(("var.api_keys_recovery_window_days == null ? true : (var.api_keys_recovery_window_days == 0 || (var.api_keys_recovery_window_days >= 7 && var.api_keys_recovery_window_days <= 30))",
+                               "api_keys_recovery_window_days must be 0 or 7-30."),)),
         Variable("tags", "map(string)", "Tags for every resource.", default={}),
     ]  # fmt: skip
 
@@ -178,10 +294,18 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             'lookup(local.web_adapter_layers, "${local.region}/${var.architecture}", null)}'
         ),
         "package_path": f'${{coalesce(var.package_path, "${{path.module}}/{PACKAGE_FILE}")}}',
+        "providers_layer_path": (
+            "${var.providers_layer_path != null ? var.providers_layer_path : "
+            f'(var.use_bundled_providers_layer ? "${{path.module}}/{LAYER_FILE}" : null)}}'
+        ),
         "role_arn": "${var.create_role ? aws_iam_role.lambda[0].arn : var.role_arn}",
         "role_name": f"${{var.create_role ? aws_iam_role.lambda[0].name : {role_name_of_existing}}}",
         "api_keys_secret_arn": (
             "${var.create_api_keys_secret ? aws_secretsmanager_secret.api_keys[0].arn : var.api_keys_secret_arn}"
+        ),
+        "api_keys_recovery_window_days": (
+            "${var.api_keys_recovery_window_days != null ? var.api_keys_recovery_window_days : "
+            f'(var.stage == "dev" ? {KEYS_RECOVERY_WINDOW_DAYS["dev"]} : {KEYS_RECOVERY_WINDOW_DAYS["prod"]})}}'
         ),
     }
     data = {
@@ -195,27 +319,9 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                     }
                 ]
             },
-            "lambda": {
-                "statement": [
-                    {"sid": "WriteOwnLogs", "effect": "Allow", "actions": list(LOG_ACTIONS),
-                     "resources": ["${aws_cloudwatch_log_group.lambda.arn}:*"]},
-                    # X-Ray has no resource-level permissions.
-                    {"sid": "XRay", "effect": "Allow", "actions": list(XRAY_ACTIONS), "resources": ["*"]},
-                    {"sid": "ReadModelInventory", "effect": "Allow", "actions": ["ssm:GetParameter"],
-                     "resources": ["${aws_ssm_parameter.model_inventory.arn}"]},
-                    {"sid": "ReadApiKeys", "effect": "Allow", "actions": ["secretsmanager:GetSecretValue"],
-                     "resources": ["${local.api_keys_secret_arn}"]},
-                ],
-                "dynamic": {
-                    "statement": [
-                        _grant("InvokeBedrockModels", BEDROCK_INVOKE, "bedrock_invoke_arns"),
-                        _grant("InvokeSageMakerEndpoints", SAGEMAKER_INVOKE, "sagemaker_endpoint_arns"),
-                        _grant("AssumeModelAccessRoles", ("sts:AssumeRole",), "assume_role_arns"),
-                    ]
-                },
-            },
+            "lambda": function_policy(),
         }
-    }  # fmt: skip
+    }
     function_name = "${aws_lambda_function.this.function_name}"
     resources: dict[str, Any] = {
         "aws_cloudwatch_log_group": {
@@ -240,6 +346,18 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                 "name": "${local.function_name}-access",
                 "role": "${local.role_name}",
                 "policy": "${data.aws_iam_policy_document.lambda.json}",
+                "lifecycle": {
+                    "precondition": [
+                        {
+                            "condition": f"${{length(data.aws_iam_policy_document.lambda.minified_json) <= {ROLE_INLINE_POLICIES_MAX}}}",
+                            "error_message": f"The function's policy is over IAM's {ROLE_INLINE_POLICIES_MAX} characters for a role's inline policies: grant foundation models through bedrock_profile_foundation_model_arns (one ARN per model instead of one per region), or use the cdktf stack, which splits its permissions over managed policies.",
+                        },
+                        {
+                            "condition": f"${{length(var.bedrock_profile_foundation_model_arns) == 0 || length({_PROFILES}) > 0}}",
+                            "error_message": "bedrock_profile_foundation_model_arns are granted through inference profiles only: list the profiles in bedrock_invoke_arns.",
+                        },
+                    ]
+                },
             }
         },
         "aws_secretsmanager_secret": {
@@ -247,6 +365,7 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                 "count": "${var.create_api_keys_secret ? 1 : 0}",
                 "name": "${var.name}/api-keys",
                 "description": "Third-party provider API keys for the inference API, as one JSON object.",
+                "recovery_window_in_days": "${local.api_keys_recovery_window_days}",
                 "tags": "${var.tags}",
             }
         },
@@ -260,12 +379,24 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         },
         "aws_ssm_parameter": {
             "model_inventory": {
+                "count": "${var.inventory_json == null ? 0 : 1}",
                 "name": "/${var.name}/model-inventory",
                 "description": "Model inventory of the inference API (JSON).",
                 "type": "String",
                 "tier": f'${{length(var.inventory_json) > {STANDARD_TIER_MAX} ? "Advanced" : "Standard"}}',
                 "value": "${var.inventory_json}",
                 "tags": "${var.tags}",
+            }
+        },
+        "aws_lambda_layer_version": {
+            "providers": {
+                "count": "${local.providers_layer_path == null ? 0 : 1}",
+                "layer_name": "${var.name}-providers",
+                "description": "LangChain integrations of the third-party providers.",
+                "filename": "${local.providers_layer_path}",
+                "source_code_hash": "${filebase64sha256(local.providers_layer_path)}",
+                "compatible_runtimes": ["${var.runtime}"],
+                "compatible_architectures": ["${var.architecture}"],
             }
         },
         "aws_lambda_function": {
@@ -280,35 +411,15 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                 "timeout": "${var.timeout}",
                 "reserved_concurrent_executions": "${var.reserved_concurrency}",
                 "filename": "${local.package_path}",
-                "layers": ["${local.web_adapter_layer_arn}"],
                 "source_code_hash": "${filebase64sha256(local.package_path)}",
+                # The adapter layer first: its wrapper starts the app; the provider layer adds packages.
+                "layers": "${concat([local.web_adapter_layer_arn], aws_lambda_layer_version.providers[*].arn, var.layer_arns)}",
                 "tracing_config": {"mode": "Active"},
                 "logging_config": {
                     "log_format": "JSON",
                     "log_group": "${aws_cloudwatch_log_group.lambda.name}",
                 },
-                "environment": {
-                    "variables": {
-                        "INVENTORY_PARAMETER_NAME": "${aws_ssm_parameter.model_inventory.name}",
-                        "KEYS_SECRET_ARN": "${local.api_keys_secret_arn}",
-                        "STAGE": "${var.stage}",
-                        "INVENTORY_MAX_AGE_SECONDS": "${var.inventory_cache_seconds}",
-                        "LOG_PROMPTS": '${var.log_prompts ? "true" : "false"}',
-                        "POWERTOOLS_SERVICE_NAME": "${var.name}",
-                        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                        "POWERTOOLS_LOG_LEVEL": "${var.log_level}",
-                        "AWS_RETRY_MODE": "standard",
-                        "AWS_MAX_ATTEMPTS": str(UPSTREAM_ATTEMPTS),
-                        "UPSTREAM_TIMEOUT_SECONDS": "${var.timeout}",
-                        "STREAM_IDLE_TIMEOUT_SECONDS": "${var.stream_idle_timeout}",
-                        **{
-                            k: v
-                            for k, v in web_adapter.environment("RESPONSE_STREAM").items()
-                            if k != "AWS_LWA_INVOKE_MODE"
-                        },
-                        "AWS_LWA_INVOKE_MODE": "${lower(var.invoke_mode)}",
-                    }
-                },
+                "environment": {"variables": function_variables()},
                 "tags": "${var.tags}",
                 "depends_on": ["aws_cloudwatch_log_group.lambda", "aws_iam_role_policy.lambda"],
                 "lifecycle": {
@@ -325,6 +436,10 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
                             "condition": "${local.web_adapter_layer_arn != null}",
                             "error_message": "The Lambda Web Adapter layer is not published for this region and "
                             "architecture: set web_adapter_layer_arn.",
+                        },
+                        {
+                            "condition": '${var.stage == "dev" || length(var.override_role_arns) + length(var.admin_principals) == 0}',
+                            "error_message": "admin_principals and override_role_arns apply in a dev stage only (runtime overrides are refused in prod).",
                         },
                     ]
                 },
@@ -357,7 +472,7 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
             },
             **url_access.caller_permissions(function_name=function_name, callers="toset(var.callers)"),
         },
-    }
+    }  # fmt: skip
     # The grants exist before the URL, so the provider's own grant for a NONE URL adds no copy.
     resources["aws_lambda_function_url"]["this"]["depends_on"] = [
         f"aws_lambda_permission.{name}" for name in resources["aws_lambda_permission"]
@@ -374,8 +489,8 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
         Output("api_keys_secret_arn", "local.api_keys_secret_arn", "ARN of the API-keys secret."),
         Output(
             "model_inventory_parameter_name",
-            "aws_ssm_parameter.model_inventory.name",
-            "Name of the SSM parameter holding the model inventory.",
+            "one(aws_ssm_parameter.model_inventory[*].name)",
+            "Name of the SSM parameter holding inventory_json (null with the bundled inventory).",
         ),
         Output(
             "caller_policy_json",
@@ -390,29 +505,37 @@ def build(*, architecture: str, runtime: str) -> ModuleDoc:
 module "inference_api" {
   source = "./modules/inference-api"
 
-  name           = "llm"
-  inventory_json = jsonencode({
-    version = 1
-    models = [
-      { id = "nova-micro", provider = "bedrock", model = "amazon.nova-micro-v1:0", region = "us-east-1" },
-    ]
-  })
-  bedrock_invoke_arns = ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"]
+  name = "llm"
+  # The bundled inventory (from the config the module was exported with) names these models;
+  # grant exactly them.
+  bedrock_invoke_arns = [
+    "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+    "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+  ]
+  bedrock_profile_foundation_model_arns = [
+    "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
+  ]
   # Callers in other accounts; each also attaches the caller_policy_json output to itself.
   callers = ["arn:aws:iam::111122223333:role/chat-app"]
 }
 """
     notes = f"""
-The function package is bundled as `{PACKAGE_FILE}` ({architecture}, {runtime}). The inventory
-follows the schema in the repository's `lambda_src/inventory.py`; each model there needs a matching
-invoke ARN (or an assumable role) in the lists above, since nothing is granted by default. Use an
-existing role or secret with `create_role = false` / `create_api_keys_secret = false`.
+The function package is bundled as `{PACKAGE_FILE}` ({architecture}, {runtime}) with the model
+inventory of the config it was exported with ({inventory_models} models) inside, so the function
+loads it without a network call; `scripts/export-modules --config FILE` exports the modules for
+another config, and `--print-inventory` prints that inventory. To compose the inventory in
+Terraform instead, pass it as `inventory_json` (an SSM parameter, at most {ADVANCED_TIER_MAX} bytes).
+The inventory follows the schema in the repository's `lambda_src/inventory.py`; each model there
+needs a matching invoke ARN (or an assumable role) in the lists above, since nothing is granted by
+default. {f"The LangChain integrations of {', '.join(layer_providers)} are bundled as `{LAYER_FILE}` and deployed as a layer." if bundled_layer else "No third-party provider layer is bundled; set providers_layer_path or layer_arns for third-party models."}
+Use an existing role or secret with `create_role = false` / `create_api_keys_secret = false`.
 """
     return ModuleDoc(
         name="inference-api",
         summary="The OpenAI-compatible inference API: a Lambda function behind a Function URL (AWS_IAM "
         "auth by default), its log group, a least-privilege execution role, the API-keys secret (created "
-        "as {} and never overwritten) and the model-inventory parameter.",
+        "as {} and never overwritten) and, optionally, the third-party provider layer and an inventory "
+        "parameter.",
         variables=variables,
         outputs=outputs,
         resources=resources,

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from modules import bedrock_iam
+from modules.estate.policy import policy_document
 from modules.estate.tfjson import ModuleDoc, Output, Variable
-from modules.lambda_contract import BEDROCK_INVOKE, SAGEMAKER_INVOKE
+from modules.grants import TerraformList
+from modules.lambda_contract import sagemaker_statement
+
+_PROFILES = '[for a in var.bedrock_model_arns : a if strcontains(a, ":inference-profile/")]'
+# As the stack grants (modules/bedrock_iam.py): through the account's profiles in the regions
+# they are called in.
+_PROFILE_PATTERNS = (
+    "distinct([for a in "
+    + _PROFILES
+    + ' : format("%s:inference-profile/*", join(":", slice(split(":", a), 0, 5)))])'
+)
 
 
 def build() -> ModuleDoc:
@@ -20,21 +30,13 @@ def build() -> ModuleDoc:
                  'SageMaker endpoint ARNs to allow, e.g. "arn:aws:sagemaker:us-east-1:<account>:endpoint/*" for all.', default=[]),
         Variable("bedrock_model_arns", "list(string)",
                  'Bedrock model / inference-profile ARNs to allow, e.g. "arn:aws:bedrock:*::foundation-model/*" for all.', default=[]),
+        Variable("bedrock_profile_foundation_model_arns", "list(string)",
+                 "Foundation-model ARNs the inference profiles in bedrock_model_arns route to, allowed only through "
+                 'those profiles; the region may be * ("arn:aws:bedrock:*::foundation-model/<model>").', default=[]),
         Variable("max_session_duration", "number", "Maximum session length in seconds (3600-43200).", default=3600,
                  validations=(("var.max_session_duration >= 3600 && var.max_session_duration <= 43200", "Must be 3600-43200."),)),
         Variable("tags", "map(string)", "Tags for the role.", default={}),
     ]  # fmt: skip
-
-    def grant(sid: str, actions: tuple[str, ...], var: str) -> dict[str, Any]:
-        return {
-            "for_each": f"${{length(var.{var}) > 0 ? [1] : []}}",
-            "content": {
-                "sid": sid,
-                "effect": "Allow",
-                "actions": list(actions),
-                "resources": f"${{var.{var}}}",
-            },
-        }
 
     data = {
         "aws_iam_policy_document": {
@@ -58,14 +60,16 @@ def build() -> ModuleDoc:
                     },
                 }
             },
-            "access": {
-                "dynamic": {
-                    "statement": [
-                        grant("InvokeSageMakerEndpoints", SAGEMAKER_INVOKE, "sagemaker_endpoint_arns"),
-                        grant("InvokeBedrockModels", BEDROCK_INVOKE, "bedrock_model_arns"),
-                    ]
-                }
-            },
+            "access": policy_document(
+                [
+                    sagemaker_statement(TerraformList("var.sagemaker_endpoint_arns")),
+                    *bedrock_iam.invoke_statements(
+                        TerraformList("var.bedrock_model_arns"),
+                        TerraformList("var.bedrock_profile_foundation_model_arns"),
+                        TerraformList(_PROFILE_PATTERNS),
+                    ),
+                ]
+            ),
         }
     }
     resources = {

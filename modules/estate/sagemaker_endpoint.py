@@ -5,8 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from modules.estate.policy import policy_document
 from modules.estate.tfjson import ModuleDoc, Output, Variable
-from modules.sagemaker_catalog import instance_types
+from modules.sagemaker_access import (
+    ecr_auth_statement,
+    ecr_pull_statement,
+    huggingface_token_expression,
+    huggingface_token_format_expression,
+    log_group_statement,
+    log_stream_statement,
+    metrics_statement,
+    model_data_list_statement,
+    model_data_read_statement,
+    network_statements,
+)
+from modules.sagemaker_catalog import TGI_DEFAULT_VERSION, instance_types, tgi_env_names
+from modules.sagemaker_config import TOKEN_ENV_NAMES
 
 # Model and endpoint-configuration names: "<name>-<8 hex of their definition>", so a change creates
 # new ones before the old are destroyed. The environment is sensitive (it may carry a token), so
@@ -16,8 +30,9 @@ _DEFINITION = (
     "var.accept_eula, var.instance_type, var.initial_instance_count, var.enable_network_isolation, "
     "var.vpc_subnet_ids, var.vpc_security_group_ids, var.volume_size_in_gb, var.kms_key_arn, "
     "var.container_startup_health_check_timeout_in_seconds, var.model_data_download_timeout_in_seconds, "
-    "local.execution_role_arn])"
+    "local.execution_role_arn, local.huggingface_token_version])"
 )
+RAW_TOKEN = "one(data.aws_secretsmanager_secret_version.huggingface_token[*].secret_string)"  # noqa: S105
 _IMAGE_RE = r"^(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
 
 
@@ -29,8 +44,23 @@ def build() -> ModuleDoc:
                                "name must be letters, digits and hyphens (no leading/trailing hyphen), at most 54 characters."),)),
         Variable("image", "string", "ECR image URI of the serving container, in the endpoint's region.",
                  validations=((f'can(regex("{_IMAGE_RE}", var.image))', "image must be an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)."),)),
-        Variable("environment", "map(string)", "Container environment (sensitive: may carry a Hub token).",
-                 default={}, sensitive=True),
+        Variable("environment", "map(string)",
+                 "Container environment (sensitive). The Hugging Face token comes from huggingface_token_secret_arn, "
+                 f"never from here ({', '.join(sorted(TOKEN_ENV_NAMES))} are refused).",
+                 default={}, sensitive=True,
+                 validations=((f"alltrue([for k in nonsensitive(keys(var.environment)) : !contains({json.dumps(sorted(TOKEN_ENV_NAMES))}, k)])",
+                               "environment must not set the Hugging Face token: give huggingface_token_secret_arn."),)),
+        Variable("huggingface_token_secret_arn", "string",
+                 "An existing Secrets Manager secret holding a Hugging Face token (gated models), as plain text or "
+                 "a JSON object (see huggingface_token_json_key); read at plan time and put in the container "
+                 "environment. null for none.", default=None,
+                 validations=(('var.huggingface_token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.huggingface_token_secret_arn))',
+                               "huggingface_token_secret_arn must be a Secrets Manager secret ARN."),)),
+        Variable("huggingface_token_json_key", "string", "The key of the token when the secret holds a JSON object.",
+                 default="HF_TOKEN"),
+        Variable("huggingface_token_environment_names", "list(string)",
+                 "Environment variables that receive the token (the TGI container reads these).",
+                 default=list(tgi_env_names(TGI_DEFAULT_VERSION).token_names)),
         Variable("model_data_url", "string", "S3 URI of the model data: a .tar.gz object or a prefix ending in /; null for none.",
                  default=None,
                  validations=(('var.model_data_url == null || can(regex("^s3://[a-z0-9][a-z0-9.-]+[a-z0-9](/.*)?$", var.model_data_url))',
@@ -76,78 +106,64 @@ def build() -> ModuleDoc:
             '${var.model_data_url == null ? null : join("/", slice(split("/", trimprefix(var.model_data_url, "s3://")), '
             '1, length(split("/", trimprefix(var.model_data_url, "s3://")))))}'
         ),
+        "huggingface_token_version": (
+            "${var.huggingface_token_secret_arn == null ? \"\" : "
+            "one(data.aws_secretsmanager_secret_version.huggingface_token[*].version_id)}"
+        ),
+        "huggingface_token_environment": (
+            "${var.huggingface_token_secret_arn == null ? tomap({}) : "
+            "{for name in var.huggingface_token_environment_names : name => local.huggingface_token}}"
+        ),
+        "huggingface_token": (
+            "${var.huggingface_token_secret_arn == null ? null : "
+            f"{huggingface_token_expression(RAW_TOKEN, 'var.huggingface_token_json_key')}}}"
+        ),
         "log_group_arn": (
             "arn:${local.partition}:logs:${local.image_parts[1]}:${data.aws_caller_identity.current.account_id}"
             ":log-group:/aws/sagemaker/Endpoints/${var.name}"
         ),
     }  # fmt: skip
-    statements = [
-        {"sid": "EcrAuth", "effect": "Allow", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]},
-        {
-            "sid": "EcrPullImage",
-            "effect": "Allow",
-            "actions": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            "resources": [
-                "arn:${local.partition}:ecr:${local.image_parts[1]}:${local.image_parts[0]}:repository/${local.image_parts[2]}"
-            ],
+    account = "${data.aws_caller_identity.current.account_id}"
+    grants = [
+        ecr_auth_statement(),
+        ecr_pull_statement(
+            (
+                "arn:${local.partition}:ecr:${local.image_parts[1]}:${local.image_parts[0]}:repository/${local.image_parts[2]}",
+            )
+        ),
+        model_data_read_statement(
+            (
+                'arn:${local.partition}:s3:::${local.model_data_bucket}/${local.model_data_key}${var.model_data_compressed ? "" : "*"}',
+            )
+        ),
+        model_data_list_statement(
+            "ListModelData0",
+            ("arn:${local.partition}:s3:::${local.model_data_bucket}",),
+            ("${local.model_data_key}*",),
+        ),
+        log_group_statement(("${local.log_group_arn}",)),
+        log_stream_statement(("${local.log_group_arn}:*",)),
+        metrics_statement(),
+        *network_statements(account),
+    ]
+    in_vpc = "length(var.vpc_subnet_ids) > 0"
+    access = policy_document(
+        grants,
+        when={
+            "ReadModelData": "var.model_data_url != null",
+            "ListModelData0": "var.model_data_url != null && !var.model_data_compressed",
+            "DescribeEndpointNetwork": in_vpc,
+            "ManageEndpointNetworkInterfaces": in_vpc,
         },
-        {"sid": "CreateEndpointLogGroup", "effect": "Allow", "actions": ["logs:CreateLogGroup"],
-         "resources": ["${local.log_group_arn}"]},
-        {"sid": "WriteEndpointLogs", "effect": "Allow",
-         "actions": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-         "resources": ["${local.log_group_arn}:*"]},
-        {"sid": "PutEndpointMetrics", "effect": "Allow", "actions": ["cloudwatch:PutMetricData"], "resources": ["*"],
-         "condition": [{"test": "StringLike", "variable": "cloudwatch:namespace",
-                        "values": ["/aws/sagemaker/Endpoints", "AWS/SageMaker"]}]},
-    ]  # fmt: skip
-    dynamic = [
-        {
-            "for_each": "${var.model_data_url == null ? [] : [1]}",
-            "content": {
-                "sid": "ReadModelData",
-                "effect": "Allow",
-                "actions": ["s3:GetObject"],
-                "resources": [
-                    "arn:${local.partition}:s3:::${local.model_data_bucket}/${local.model_data_key}"
-                    '${var.model_data_compressed ? "" : "*"}'
-                ],
-            },
-        },
-        {
-            "for_each": "${var.model_data_url == null || var.model_data_compressed ? [] : [1]}",
-            "content": {
-                "sid": "ListModelData",
-                "effect": "Allow",
-                "actions": ["s3:ListBucket"],
-                "resources": ["arn:${local.partition}:s3:::${local.model_data_bucket}"],
-                "condition": [{"test": "StringLike", "variable": "s3:prefix", "values": ["${local.model_data_key}*"]}],
-            },
-        },
-        {
-            "for_each": "${length(var.vpc_subnet_ids) > 0 ? [1] : []}",
-            "content": {
-                "sid": "DescribeEndpointNetwork",
-                "effect": "Allow",
-                "actions": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                            "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-                "resources": ["*"],
-            },
-        },
-        {
-            "for_each": "${length(var.vpc_subnet_ids) > 0 ? [1] : []}",
-            "content": {
-                "sid": "ManageEndpointNetworkInterfaces",
-                "effect": "Allow",
-                "actions": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                            "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
-                "resources": ["*"],
-                "condition": [{"test": "StringEquals", "variable": "aws:ResourceAccount",
-                               "values": ["${data.aws_caller_identity.current.account_id}"]}],
-            },
-        },
-    ]  # fmt: skip
-    data = {
+    )
+    data: dict[str, Any] = {
         "aws_caller_identity": {"current": {}},
+        "aws_secretsmanager_secret_version": {
+            "huggingface_token": {
+                "count": "${var.huggingface_token_secret_arn == null ? 0 : 1}",
+                "secret_id": "${var.huggingface_token_secret_arn}",
+            }
+        },
         "aws_iam_policy_document": {
             "sagemaker_assume_role": {
                 "statement": [
@@ -165,7 +181,7 @@ def build() -> ModuleDoc:
                     }
                 ]
             },
-            "sagemaker": {"statement": statements, "dynamic": {"statement": dynamic}},
+            "sagemaker": access,
         },
     }
     replace_first = {"create_before_destroy": True}
@@ -194,7 +210,7 @@ def build() -> ModuleDoc:
                 "enable_network_isolation": "${var.enable_network_isolation}",
                 "primary_container": {
                     "image": "${var.image}",
-                    "environment": "${var.environment}",
+                    "environment": "${merge(var.environment, local.huggingface_token_environment)}",
                     "dynamic": {
                         "model_data_source": [
                             {
@@ -297,6 +313,9 @@ def build() -> ModuleDoc:
     }
     outputs = [
         Output("endpoint_name", "aws_sagemaker_endpoint.this.name", "Name of the endpoint."),
+        Output("huggingface_token_format",
+               f"var.huggingface_token_secret_arn == null ? null : {huggingface_token_format_expression(RAW_TOKEN, 'var.huggingface_token_json_key')}",
+               "How the Hugging Face token secret was read (plain text or a JSON key); never the token."),
         Output("endpoint_arn", "aws_sagemaker_endpoint.this.arn", "ARN of the endpoint (give it to the inference API)."),
         Output("model_name", "aws_sagemaker_model.this.name", "Name of the current SageMaker model."),
         Output("execution_role_arn", "local.execution_role_arn", "The endpoint's execution role."),
@@ -317,7 +336,9 @@ module "mistral" {
     notes = """
 Endpoints bill per instance-hour while they exist, and most accounts must raise the
 "<instance type> for endpoint usage" quota first. The image must be in the endpoint's region.
-A token in `environment` is stored in Terraform state and visible in the model's description.
+The Hugging Face token (huggingface_token_secret_arn) is read at plan time; it is stored in
+Terraform state and visible in the model's description (DescribeModel returns the container
+environment). Rotating the secret renames and replaces the model on the next apply.
 """
     return ModuleDoc(
         name="sagemaker-endpoint",

@@ -41,7 +41,10 @@ def _secret_error(err: Exception, secret_id: str, region: str) -> tuple[str, str
         if "marked for deletion" in message.lower() or "marked deleted" in message.lower():
             return (
                 "the secret is scheduled for deletion",
-                f"restore it: aws secretsmanager restore-secret --region {region} --secret-id {secret_id}",
+                f"restore it: aws secretsmanager restore-secret --region {region} --secret-id {secret_id}, "
+                "then import the secret and its current version into the stack's state before the next "
+                "apply (README: Recovering the API-keys secret); a version missing from the state is "
+                "created again as {} over the restored keys",
             )
     if isinstance(err, ClientError) and error_code(err) == "DecryptionFailure":
         return "the secret cannot be decrypted with its KMS key", "allow kms:Decrypt on the secret's key"

@@ -403,6 +403,7 @@ def test_secret_scheduled_for_deletion_gets_the_restore_hint(fakes: Fakes, tmp_p
     row = by_target(rows)[("api-keys secret", "pf/api-keys")]
     assert row["status"] == "FAIL" and "scheduled for deletion" in row["detail"]
     assert "restore-secret --region us-east-1 --secret-id pf/api-keys" in row["hint"]
+    assert "import the secret and its current version" in row["hint"]
 
 
 def test_api_keys_secret_not_created_yet_is_skipped(fakes: Fakes, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ others, so AI21 is reached with langchain-openai on AI21's OpenAI-compatible cha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lambda_src.adapters.base import DeltaStream
 from lambda_src.adapters.connections import Connection
@@ -118,25 +118,21 @@ class ThirdPartyModel:
         self._settings = settings
 
     def chat(self, request: ChatCompletionRequest) -> ChatResult:
-        settings = self._settings or get_settings()
-        connection = resolve_connection(self._spec, load_keys(settings))
-        result: ChatResult = _langchain().chat(
-            connection,
-            self._spec,
-            request,
-            timeout=settings.upstream_timeout_seconds,
-            max_retries=settings.max_attempts - 1,
-        )
+        result: ChatResult = self._through_langchain("chat", request)
         return result
 
     def stream(self, request: ChatCompletionRequest) -> DeltaStream:
+        stream: DeltaStream = self._through_langchain("stream", request)
+        return stream
+
+    def _through_langchain(self, call: str, request: ChatCompletionRequest) -> Any:
+        """``langchain_chat.chat`` or ``.stream`` with the connection and the container's settings."""
         settings = self._settings or get_settings()
         connection = resolve_connection(self._spec, load_keys(settings))
-        stream: DeltaStream = _langchain().stream(
+        return getattr(_langchain(), call)(
             connection,
             self._spec,
             request,
             timeout=settings.upstream_timeout_seconds,
             max_retries=settings.max_attempts - 1,
         )
-        return stream

@@ -1,7 +1,11 @@
 """Load the model inventory from its SSM parameter, cached per container for ``max_age`` seconds.
 
-Where ``INVENTORY_FILE`` is set (local development with ``scripts/serve``), the inventory is
-read from that file instead, and read again whenever the file changes.
+Where ``INVENTORY_FILE`` is set (the file the function package carries, or ``scripts/serve``'s),
+the inventory is read from that file instead, and read again whenever the file changes.
+
+An inventory that cannot be read or parsed after a good one was served does not take the API
+down: the last good inventory keeps serving, and the failure is logged and counted
+(``InventoryErrors``) until the inventory is fixed.
 """
 
 from __future__ import annotations
@@ -21,12 +25,49 @@ from lambda_src.settings import Settings
 _MAX_REASONS = 5
 
 
+_last_good: list[Inventory] = []
+
+
+def forget() -> None:
+    """Drop the last good inventory (tests; a new container starts without one)."""
+    _last_good.clear()
+
+
 def load_inventory(settings: Settings) -> Inventory:
-    """The deployment's inventory; a missing or invalid parameter is a :class:`ConfigurationError`.
+    """The deployment's inventory; a missing or invalid one is a :class:`ConfigurationError`
+    unless a good one was served before, which then keeps serving.
 
     Error messages name the parameter but never quote its value; ``reason`` (logged, not
     returned) says what went wrong.
     """
+    try:
+        inventory = _load(settings)
+    except ConfigurationError as err:
+        if not _last_good:
+            raise
+        _report(err)
+        return _last_good[0]
+    if not _last_good or _last_good[0] is not inventory:
+        _last_good[:] = [inventory]
+    return inventory
+
+
+def _report(err: ConfigurationError) -> None:
+    # Imported here: telemetry reads the service name when imported, and this module is
+    # imported early (by the settings' users) in tests.
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from lambda_src.telemetry import NAMESPACE, logger
+
+    logger.error(
+        "model inventory unusable, serving the last good one",
+        extra={"problem": err.message, "reason": err.reason},
+    )
+    with single_metric(name="InventoryErrors", unit=MetricUnit.Count, value=1, namespace=NAMESPACE):
+        pass
+
+
+def _load(settings: Settings) -> Inventory:
     if settings.inventory_file:
         return _load_file(settings.inventory_file)
     name = settings.inventory_parameter_name

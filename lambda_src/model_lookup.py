@@ -59,7 +59,14 @@ def check_provider_enabled(spec: ModelSpec, inventory: Inventory) -> None:
 def _azure_spec(model_id: str, inventory: Inventory, settings: Settings) -> ModelSpec | None:
     if "azure_openai" not in inventory.third_party_providers:
         return None
-    keys = load_keys(settings)
+    try:
+        keys = load_keys(settings)
+    except ConfigurationError as err:
+        # An unreadable keys secret breaks the providers that need it, not every other answer.
+        logger.warning(
+            "Azure OpenAI models cannot be looked up", extra={"problem": err.message, "reason": err.reason}
+        )
+        return None
     found = parse_deployments(keys).get(model_id)
     if found is None:
         return None

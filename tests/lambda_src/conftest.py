@@ -77,6 +77,7 @@ def _clear_caches() -> None:
     inventory_loader.ssm_provider.cache_clear()
     parameters.clear_caches()
     inventory_loader._read_file.cache_clear()
+    inventory_loader.forget()
     api_keys.secrets_provider.cache_clear()
     api_keys._read_file.cache_clear()
     # Only if a test loaded it: importing it here would load LangChain into every test.

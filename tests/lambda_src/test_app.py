@@ -152,6 +152,30 @@ def test_inventory_is_refetched_once_max_age_has_passed(
     assert _model_ids(invoke("GET", "/v1/models")) == ["second"]
 
 
+def test_a_broken_inventory_update_keeps_the_last_good_one_serving(
+    invoke: Invoke,
+    put_inventory: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    read_logs: ReadLogs,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INVENTORY_MAX_AGE_SECONDS", "0")
+    put_inventory({"models": [{"id": "first", "provider": "openai", "model": "gpt-4o"}]})
+    assert _model_ids(invoke("GET", "/v1/models")) == ["first"]
+    put_inventory('{"models": [{"id": "broken"')  # a bad update
+    capsys.readouterr()
+
+    assert _model_ids(invoke("GET", "/v1/models")) == ["first"]
+
+    [line] = [line for line in read_logs() if line["message"].startswith("model inventory unusable")]
+    assert line["level"] == "ERROR" and "not a valid inventory" in line["problem"]
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    assert any(b.get("InventoryErrors") == [1.0] for b in blobs)
+    # Once fixed, the new inventory serves.
+    put_inventory({"models": [{"id": "second", "provider": "openai", "model": "gpt-4o"}]})
+    assert _model_ids(invoke("GET", "/v1/models")) == ["second"]
+
+
 def test_missing_inventory_parameter_is_a_500_naming_it(
     invoke: Invoke, ssm: Any, read_logs: ReadLogs
 ) -> None:

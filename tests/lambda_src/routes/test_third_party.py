@@ -452,3 +452,15 @@ def test_debug_logging_shows_no_key_and_no_prompt(
     for key in ALL_KEYS:
         assert key not in captured
     assert prompt not in captured
+
+
+def test_a_malformed_keys_secret_breaks_only_the_providers_that_need_it(
+    invoke: Invoke, keys_file: PutKeys, read_logs: ReadLogs
+) -> None:
+    keys_file("{not json")  # with azure_openai enabled, every lookup used to read it
+
+    error = _error(_chat(invoke, "no-such-model"), 404)  # an unknown model is still a 404
+
+    assert error["code"] == "model_not_found"
+    assert any(line["message"] == "Azure OpenAI models cannot be looked up" for line in read_logs())
+    assert _error(_chat(invoke, "gpt-4o"), 500)["code"] == "configuration_error"  # OpenAI needs its key

@@ -362,6 +362,9 @@ def runs(
     assert tf.run(warm, "init", root / "warm", "init", "-input=false").returncode == 0, warm.steps[
         "init"
     ].output
+    # Every other init takes this lock file: with its checksums Terraform links the cached install
+    # instead of installing again into the shared cache (parallel installs there collide).
+    tf.lock_file = root / "warm" / ".terraform.lock.hcl"
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         default = pool.submit(

@@ -18,14 +18,8 @@ from modules.sagemaker_access import ExecutionRoleInputs, execution_grants
 @dataclass(frozen=True)
 class SageMakerRoleProps:
     role_name: str
-    partition: str
-    region: str
-    account: str  # may be a Terraform expression
-    images: tuple[str, ...]
-    model_data_uris: tuple[str, ...]
-    endpoint_names: tuple[str, ...]
-    uses_vpc: bool
-    # The longest value of each Terraform expression in the above (for IAM's size limit).
+    access: ExecutionRoleInputs
+    # The longest value of each Terraform expression in ``access`` (for IAM's size limit).
     expression_lengths: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -33,17 +27,7 @@ class SageMakerExecutionRole(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: SageMakerRoleProps) -> None:
         super().__init__(scope, id_)
         p = props
-        grants = execution_grants(
-            ExecutionRoleInputs(
-                partition=p.partition,
-                region=p.region,
-                account=p.account,
-                images=p.images,
-                model_data_uris=p.model_data_uris,
-                endpoint_names=p.endpoint_names,
-                uses_vpc=p.uses_vpc,
-            )
-        )
+        grants = execution_grants(p.access)
         iam_policy.check_inline(
             grants, expressions=p.expression_lengths, field="sagemaker.endpoints", role="SageMaker execution"
         )
@@ -55,7 +39,7 @@ class SageMakerExecutionRole(Construct):
             description="Execution role of the inference API's SageMaker endpoints.",
             condition=[
                 DataAwsIamPolicyDocumentStatementCondition(
-                    test="StringEquals", variable="aws:SourceAccount", values=[p.account]
+                    test="StringEquals", variable="aws:SourceAccount", values=[p.access.account]
                 )
             ],
         )

@@ -33,7 +33,11 @@ from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import BUCKET_NAME, BUCKET_NAME_SUFFIX, ModelArtifacts, ModelArtifactsProps
 from modules.packaging import Package, build_model_archive
 from modules.regions import partition_of
-from modules.sagemaker_access import huggingface_token_expression, huggingface_token_format_expression
+from modules.sagemaker_access import (
+    ExecutionRoleInputs,
+    huggingface_token_expression,
+    huggingface_token_format_expression,
+)
 from modules.sagemaker_config import (
     CustomCodeEndpoint,
     CustomEndpoint,
@@ -169,13 +173,15 @@ class InferenceApiStack(TerraformStack):
             "sagemaker-role",
             props=SageMakerRoleProps(
                 role_name=config.names["sagemaker_role"].value,
-                partition=self.partition,
-                region=config.region,
-                account=ACCOUNT,
-                images=tuple(image for _, image, _, _, _ in planned),
-                model_data_uris=tuple(uri for _, _, _, _, uri in planned if uri),
-                endpoint_names=tuple(config.endpoint_name(ep) for ep in hosted),
-                uses_vpc=any(ep.vpc for ep in hosted),
+                access=ExecutionRoleInputs(
+                    partition=self.partition,
+                    region=config.region,
+                    account=ACCOUNT,
+                    images=tuple(image for _, image, _, _, _ in planned),
+                    model_data_uris=tuple(uri for _, _, _, _, uri in planned if uri),
+                    endpoint_names=tuple(config.endpoint_name(ep) for ep in hosted),
+                    uses_vpc=any(ep.vpc for ep in hosted),
+                ),
                 expression_lengths=lengths,
             ),
         )

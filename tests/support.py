@@ -256,22 +256,29 @@ def _terraform_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def terraform_validate(source: Path, tmp_path: Path, *, subdir: str = ".") -> dict[str, object]:
-    """Copy ``source`` to ``tmp_path`` and run terraform init + validate in its ``subdir`` against
-    the local provider mirror (adapted to it where the mirror is older than the configuration
-    needs: ``tests/fakes/provider_mirror.py``); skips the calling test where terraform or the
-    mirror is missing."""
+def _init_copy(source: Path, dest: Path, env: dict[str, str], *, subdir: str = ".") -> Path:
+    """Copy ``source`` to ``dest``, adapt it to the local provider mirror and run terraform init in
+    its ``subdir``; returns that directory."""
     from tests.fakes.provider_mirror import adapt_for_mirror
 
-    env = _terraform_env(tmp_path)
-    shutil.copytree(source, tmp_path / "stack")
-    adapt_for_mirror(tmp_path / "stack", PROVIDER_MIRROR)
-    work = tmp_path / "stack" / subdir
+    shutil.copytree(source, dest)
+    adapt_for_mirror(dest, PROVIDER_MIRROR)
+    work = dest / subdir
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
         cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert init.returncode == 0, init.stdout + init.stderr
+    return work
+
+
+def terraform_validate(source: Path, tmp_path: Path, *, subdir: str = ".") -> dict[str, object]:
+    """Copy ``source`` to ``tmp_path`` and run terraform init + validate in its ``subdir`` against
+    the local provider mirror (adapted to it where the mirror is older than the configuration
+    needs: ``tests/fakes/provider_mirror.py``); skips the calling test where terraform or the
+    mirror is missing."""
+    env = _terraform_env(tmp_path)
+    work = _init_copy(source, tmp_path / "stack", env, subdir=subdir)
     validate = subprocess.run(
         ["terraform", "validate", "-json", "-no-color"],
         cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -284,18 +291,9 @@ def terraform_console(
 ) -> Any:
     """Evaluate a Terraform expression in a copy of the module ``source`` (after init), with
     ``variables`` as its inputs; returns the value (decoded from JSON)."""
-    from tests.fakes.provider_mirror import adapt_for_mirror
-
     env = _terraform_env(tmp_path)
-    work = tmp_path / "console"
-    shutil.copytree(source, work)
-    adapt_for_mirror(work, PROVIDER_MIRROR)
+    work = _init_copy(source, tmp_path / "console", env)
     (work / "inputs.auto.tfvars.json").write_text(json.dumps(variables or {}))
-    init = subprocess.run(
-        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert init.returncode == 0, init.stdout + init.stderr
     result = subprocess.run(
         ["terraform", "console", "-no-color"],
         cwd=work, env=env, input=f"jsonencode({expression})\n", capture_output=True, text=True,

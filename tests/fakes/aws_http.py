@@ -89,6 +89,20 @@ class FakeAwsServer(LoopbackServer):
         self._always: dict[str, Reply | Streamed] = {}
         self._lock = threading.Lock()
 
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` pointed at this server: one attempt, a 10 s read timeout."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=Config(retries={"total_max_attempts": 1}, read_timeout=10),
+        )
+
     # --- control ---------------------------------------------------------------------------------
 
     def script(self, target: str, *replies: Reply | Streamed) -> None:

@@ -7,9 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError
 from urllib3.exceptions import ProtocolError
@@ -36,14 +34,7 @@ def fake() -> Iterator[FakeBedrockRuntime]:
 
 @pytest.fixture
 def client(fake: FakeBedrockRuntime) -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        endpoint_url=fake.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}, read_timeout=10),
-    )
+    return fake.client("bedrock-runtime")
 
 
 def _events(client: Any, **kwargs: Any) -> list[dict[str, Any]]:

@@ -6,9 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import EventStreamError
 
 from tests.fakes import sagemaker_runtime
@@ -28,14 +26,7 @@ def fake() -> Iterator[FakeSageMakerRuntime]:
 
 @pytest.fixture
 def client(fake: FakeSageMakerRuntime) -> Any:
-    return boto3.client(
-        "sagemaker-runtime",
-        endpoint_url=fake.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}, read_timeout=10),
-    )
+    return fake.client("sagemaker-runtime")
 
 
 def _invoke(client: Any, body: dict[str, Any]) -> Any:
@@ -81,13 +72,7 @@ def test_some_parts_end_in_the_middle_of_an_event(client: Any) -> None:
 
 def test_unsplit_parts_are_one_event_each() -> None:
     with FakeSageMakerRuntime(split_parts=False) as fake:
-        client = boto3.client(
-            "sagemaker-runtime",
-            endpoint_url=fake.url,
-            region_name="us-east-1",
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
-        )
+        client = fake.client("sagemaker-runtime")
         parts = _parts(client, CHAT)
 
     assert all(p.endswith(b"\n\n") and p.count(b"data:") == 1 for p in parts)

@@ -27,6 +27,8 @@ from lambda_src.exceptions import InvalidRequestError
 REQUEST_CONTEXT_HEADER = "x-amzn-request-context"
 LAMBDA_CONTEXT_HEADER = "x-amzn-lambda-context"
 TRACE_HEADER = "x-amzn-trace-id"
+# An admin's presigned identity, verified by lambda_src.admin_identity.
+ADMIN_IDENTITY_HEADER = "x-llm-api-admin-identity"
 CONTEXT_HEADERS = (REQUEST_CONTEXT_HEADER, LAMBDA_CONTEXT_HEADER)
 # A context header larger than this is not one the adapter wrote.
 MAX_CONTEXT_HEADER_BYTES = 16 * 1024
@@ -40,6 +42,10 @@ class RequestContext:
     # time.monotonic() value by which the answer must be complete.
     deadline: float
     trace_header: str | None = None
+    # ``requestContext.domainName``: the host name the client called.
+    domain_name: str | None = None
+    # The caller's presigned identity (:mod:`lambda_src.admin_identity`), sent for overrides.
+    admin_identity: str | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -110,4 +116,10 @@ def from_headers(
         caller_arn=_caller(request_context),
         deadline=deadline,
         trace_header=trace,
+        domain_name=_text(request_context.get("domainName")),
+        admin_identity=_single(headers, ADMIN_IDENTITY_HEADER),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -60,6 +60,8 @@ class Settings:
     # Only read in a dev stage; elsewhere runtime overrides are refused whatever these hold.
     admin_principals: tuple[str, ...] = ()
     override_role_arns: tuple[str, ...] = ()
+    # The function's region (Lambda sets AWS_REGION): admin identity tokens are presigned for its STS.
+    region: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -90,6 +92,7 @@ class Settings:
             max_attempts=_attempts(env.get(AWS_MAX_ATTEMPTS)),
             admin_principals=_arns(ADMIN_PRINCIPALS, env.get(ADMIN_PRINCIPALS)),
             override_role_arns=_arns(OVERRIDE_ROLE_ARNS, env.get(OVERRIDE_ROLE_ARNS)),
+            region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip(),
         )
 
 

@@ -44,11 +44,13 @@ async def chat_completions(request: Request) -> Response:
     chat_request = parse_body(await read_body(request), ChatCompletionRequest)
     settings = get_settings()
     context = request_context.current()
-    caller = context.caller_arn if context else None
-    # Overrides are authorized here, before any key, role or model is touched. On the event loop:
-    # the inventory is cached per container (one request at a time in Lambda), and a thread
-    # hop would cost every request about 0.1 ms.
-    spec = chat_spec(chat_request, settings, caller)
+    # Overrides are authorized here, before any key, role or model is touched. On the event loop
+    # without them (the inventory is cached per container; a thread hop would cost every request
+    # about 0.1 ms); with them in a worker thread, as their identity check calls STS.
+    if which(chat_request) is None:
+        spec = chat_spec(chat_request, settings, context)
+    else:
+        spec = await run_upstream(lambda: chat_spec(chat_request, settings, context))
     model = chat_model(spec, get_clients(settings.upstream_timeout_seconds))
     if chat_request.stream:
         return await _stream(spec, model, chat_request, settings)

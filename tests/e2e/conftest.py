@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from botocore.credentials import Credentials
 
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.control_plane import FakeSts
@@ -23,6 +24,8 @@ from tests.support import REPO_ROOT
 
 ADMIN_ROLE = "arn:aws:iam::111122223333:role/platform/PlatformAdmin"
 ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice"
+# Alice's own credentials, registered with the STS fake: her presigned identity verifies.
+ADMIN_CREDENTIALS = Credentials("ASIAE2EALICE", "alice-e2e-secret", "alice-e2e-token")
 NON_ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/app-team/bob"
 EXPERIMENTS_ROLE = "arn:aws:iam::444455556666:role/experiments"
 OPENAI_KEY = "sk-e2e-openai-6b1d"
@@ -105,6 +108,7 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
         FakeSts() as sts,
     ):
         sts.trust[EXPERIMENTS_ROLE] = None
+        sts.identities[ADMIN_CREDENTIALS.access_key] = (ADMIN_CREDENTIALS.secret_key, ADMIN_CALLER)
         keys.write_text(json.dumps({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": f"{openai.url}/v1"}))
         env = {
             k: v

@@ -23,11 +23,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import re
 import ssl
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
@@ -35,21 +32,18 @@ from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
 
 from lambda_src.exceptions import AccessDeniedError, RateLimitError, ServiceUnavailableError
-from lambda_src.request_context import ADMIN_IDENTITY_HEADER as HEADER
+from lambda_src.identity_header import AUDIENCE_HEADER, HEADER, MAX_EXPIRES_SECONDS, STS_VERSION, sts_host
+from lambda_src.lru import Lru
 from lambda_src.telemetry import logger
 
-AUDIENCE_HEADER = "x-llm-api-audience"
-MAX_EXPIRES_SECONDS = 900
 MAX_TOKEN_CHARS = 4096
 # Clock skew tolerated on X-Amz-Date, as STS itself allows.
 SKEW_SECONDS = 300
 STS_TIMEOUT_SECONDS = 5.0
 MAX_STS_RESPONSE_BYTES = 64 * 1024
 CACHE_ENTRIES = 256
-STS_VERSION = "2011-06-15"
 ENDPOINT_OVERRIDE = "AWS_ENDPOINT_URL_STS"
 
-_REGION = re.compile(r"^(?:[a-z]{2}|us-gov)-[a-z]+-\d{1,2}$")
 _DATE = "%Y%m%dT%H%M%SZ"
 _FIXED = {"Action": "GetCallerIdentity", "Version": STS_VERSION, "X-Amz-Algorithm": "AWS4-HMAC-SHA256"}
 _SIGNATURE = ("X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
@@ -58,14 +52,6 @@ HOW = (
     f"send a presigned sts:GetCallerIdentity in the {HEADER} header "
     "(scripts/invoke --admin-identity, or SigV4Auth(..., admin_identity=True))"
 )
-
-
-def sts_host(region: str) -> str:
-    """The regional STS host name a token must be presigned for."""
-    if not _REGION.match(region):
-        raise ValueError(f"{region!r} is not a region this check supports")
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"sts.{region}.{suffix}"
 
 
 @dataclass(frozen=True)
@@ -120,38 +106,8 @@ def parse(token: str, host: str, *, now: float, caller: str | None = None) -> To
     return Token(url.query, expires_at)
 
 
-class _Verified:
-    """Token digest -> (ARN, epoch expiry); least recently used entries go first."""
-
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self._entries = entries
-        self._items: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, now: float) -> str | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[1] <= now:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[0]
-
-    def put(self, key: str, arn: str, expires_at: float) -> None:
-        with self._lock:
-            self._items[key] = (arn, expires_at)
-            self._items.move_to_end(key)
-            while len(self._items) > self._entries:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-VERIFIED = _Verified()
+# Token digest -> (ARN, epoch expiry).
+VERIFIED: Lru[str, tuple[str, float]] = Lru(CACHE_ENTRIES)
 
 
 def verify(token: str | None, *, caller: str, audience: str | None, region: str, timeout: float) -> str:
@@ -168,10 +124,12 @@ def verify(token: str | None, *, caller: str, audience: str | None, region: str,
     now = time.time()
     parsed = parse(token, host, now=now, caller=caller)
     key = hashlib.sha256(f"{audience}\n{token}".encode()).hexdigest()
-    arn = VERIFIED.get(key, now)
-    if arn is None:
+    cached = VERIFIED.get(key)
+    if cached is not None and cached[1] > now:
+        arn = cached[0]
+    else:
         arn = _ask_sts(parsed.query, host, audience, min(timeout, STS_TIMEOUT_SECONDS), caller)
-        VERIFIED.put(key, arn, parsed.expires_at)
+        VERIFIED.put(key, (arn, parsed.expires_at))
     if arn != caller:
         logger.warning(
             "admin identity refused",

@@ -22,13 +22,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from lambda_src import identity_header
 from lambda_src.exceptions import InvalidRequestError
 
 REQUEST_CONTEXT_HEADER = "x-amzn-request-context"
 LAMBDA_CONTEXT_HEADER = "x-amzn-lambda-context"
 TRACE_HEADER = "x-amzn-trace-id"
-# An admin's presigned identity, verified by lambda_src.admin_identity.
-ADMIN_IDENTITY_HEADER = "x-llm-api-admin-identity"
 CONTEXT_HEADERS = (REQUEST_CONTEXT_HEADER, LAMBDA_CONTEXT_HEADER)
 # A context header larger than this is not one the adapter wrote.
 MAX_CONTEXT_HEADER_BYTES = 16 * 1024
@@ -117,7 +116,7 @@ def from_headers(
         deadline=deadline,
         trace_header=trace,
         domain_name=_text(request_context.get("domainName")),
-        admin_identity=_single(headers, ADMIN_IDENTITY_HEADER),
+        admin_identity=_single(headers, identity_header.HEADER),
     )
 
 

@@ -33,7 +33,7 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-from lambda_src.admin_identity import AUDIENCE_HEADER, HEADER, STS_VERSION, sts_host
+from lambda_src.identity_header import AUDIENCE_HEADER, HEADER, STS_VERSION, sts_host
 
 __all__ = ["SigV4Auth", "SigV4Error", "presign_identity", "region_from_function_url"]
 

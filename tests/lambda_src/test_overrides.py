@@ -9,6 +9,7 @@ verifies against the credentials registered for each principal.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -423,6 +424,33 @@ def test_a_verified_identity_is_asked_of_sts_once_per_token(invoke: Invoke, sts:
         assert _chat(invoke, token=token, model="tgi-llama2", model_overrides={})["statusCode"] == 200
 
     assert len(sts.calls_of("GetCallerIdentity")) == 1
+
+
+def test_at_debug_no_identity_token_or_prompt_is_logged(
+    invoke: Invoke, sts: FakeSts, caplog: pytest.LogCaptureFixture, read_logs: ReadLogs
+) -> None:
+    from lambda_src.telemetry import logger
+
+    token = identity(ADMIN_SESSION)
+    signature = token.rsplit("X-Amz-Signature=", 1)[1]
+    prompt = "confidential-override-prompt-8812"
+    logger.setLevel("DEBUG")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            for sent in (token, identity(DEFAULT_CALLER_ARN)):  # accepted, then refused
+                _chat(
+                    invoke,
+                    token=sent,
+                    custom_model=CUSTOM_SPEC,
+                    messages=[{"role": "user", "content": prompt}],
+                )
+    finally:
+        logger.setLevel("INFO")
+
+    captured = "\n".join(r.getMessage() for r in caplog.records) + json.dumps(read_logs())
+    assert caplog.records and "admin identity refused" in captured
+    for secret in ("alice-session-token", "caller-secret", signature, prompt):
+        assert secret not in captured
 
 
 def test_requests_without_overrides_never_call_sts(invoke: Invoke, sts: FakeSts) -> None:

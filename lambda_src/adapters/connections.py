@@ -17,3 +17,6 @@ class Connection:
     # Azure OpenAI only.
     api_version: str | None = None
     deployment: str | None = None
+    # Every value of the keys secret: removed from any upstream message echoed to a caller (a
+    # provider may quote another provider's key a caller pasted). Not part of the identity.
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)

@@ -405,7 +405,7 @@ def _prepared(
         try:
             model = model.bind_tools(list(options.tools), **bind)
         except Exception as err:
-            raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
+            raise map_provider_error(err, spec, secrets=(connection.api_key, *connection.secrets)) from err
     return model, messages, options
 
 
@@ -421,7 +421,7 @@ def chat(
     try:
         answer = model.invoke(messages, **options.kwargs)
     except Exception as err:  # whatever the provider's SDK or the integration raises
-        raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
+        raise map_provider_error(err, spec, secrets=(connection.api_key, *connection.secrets)) from err
     if not isinstance(answer, AIMessage):
         raise UpstreamError(f"model {spec.id!r} answered something that is not a chat message")
     return from_ai_message(answer)
@@ -478,7 +478,7 @@ def stream(
     kwargs = dict(options.kwargs)
     if connection.provider in _STREAM_USAGE:
         kwargs["stream_usage"] = True
-    secrets = (connection.api_key,)
+    secrets = (connection.api_key, *connection.secrets)
     try:
         chunks = iter(model.stream(messages, **kwargs))
         first = next(chunks, None)

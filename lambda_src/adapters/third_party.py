@@ -26,7 +26,7 @@ others, so AI21 is reached with langchain-openai on AI21's OpenAI-compatible cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lambda_src.adapters.base import DeltaStream
@@ -128,7 +128,8 @@ class ThirdPartyModel:
     def _through_langchain(self, call: str, request: ChatCompletionRequest) -> Any:
         """``langchain_chat.chat`` or ``.stream`` with the connection and the container's settings."""
         settings = self._settings or get_settings()
-        connection = resolve_connection(self._spec, load_keys(settings))
+        keys = load_keys(settings)
+        connection = replace(resolve_connection(self._spec, keys), secrets=tuple(keys.values.values()))
         return getattr(_langchain(), call)(
             connection,
             self._spec,

@@ -142,3 +142,27 @@ class Providers:
                 f"AZURE_OPENAI_API_DEPLOYMENT_NAME__{name}": deployment,
             }
         return keys
+
+
+def misconfigured(response: dict[str, Any], read_logs: ReadLogs) -> dict[str, Any]:
+    """A configuration error as the caller sees it (a generic 500 naming the request id, no ARN,
+    account id or name) and the request's one ERROR log line, which has the details: returned."""
+    import json
+    import re
+
+    assert response["statusCode"] == 500, response["body"]
+    error = json.loads(response["body"])["error"]
+    assert (error["type"], error["code"]) == ("server_error", "configuration_error")
+    m = re.fullmatch(
+        r"The deployment is misconfigured; its operators can find the cause in the function's logs "
+        r"under request id (?P<id>[0-9a-f-]{36})\.",
+        error["message"],
+    )
+    assert m, error["message"]
+    assert not re.search(r"arn:|\d{12}", response["body"])
+    (line,) = [
+        line
+        for line in read_logs()
+        if line["level"] == "ERROR" and line.get("correlation_id") == m.group("id")
+    ]
+    return line

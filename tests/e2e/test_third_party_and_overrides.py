@@ -100,30 +100,27 @@ def test_an_admin_overrides_an_inventory_models_kwargs(server: Served) -> None:
     assert sent.headers["x-amzn-sagemaker-target-variant"] == "b"
 
 
-def test_an_admin_context_without_a_presigned_identity_is_refused(server: Served) -> None:
-    # scripts/serve names the admin in every request context, as a forged event would.
+def _refused_spec(client: openai.OpenAI) -> openai.PermissionDeniedError:
     with pytest.raises(openai.PermissionDeniedError) as caught:
-        _client(server).chat.completions.create(
+        client.chat.completions.create(
             model="lab-experiment",
             messages=[{"role": "user", "content": "The answer?"}],
             extra_body={"custom_model": CUSTOM_SPEC},
         )
+    return caught.value
 
-    assert caught.value.code == "access_denied"
+
+def test_an_admin_context_without_a_presigned_identity_is_refused(server: Served) -> None:
+    # scripts/serve names the admin in every request context, as a forged event would.
+    assert _refused_spec(_client(server)).code == "access_denied"
     assert server.sagemaker.requests == []
     assert server.sts.calls == []
 
 
 def test_a_non_admin_sending_the_same_spec_is_refused(non_admin_server: Served) -> None:
-    with pytest.raises(openai.PermissionDeniedError) as caught:
-        _client(non_admin_server).chat.completions.create(
-            model="lab-experiment",
-            messages=[{"role": "user", "content": "The answer?"}],
-            extra_body={"custom_model": CUSTOM_SPEC},
-        )
+    refused = _refused_spec(_client(non_admin_server))
 
-    assert caught.value.status_code == 403
-    assert caught.value.code == "access_denied"
+    assert (refused.status_code, refused.code) == (403, "access_denied")
     assert non_admin_server.sagemaker.requests == []
     assert non_admin_server.sts.calls == []
 

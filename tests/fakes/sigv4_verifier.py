@@ -55,6 +55,22 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
+def _canonical_request(
+    method: str, path: str, query: str, headers: Mapping[str, str], signed: tuple[str, ...], payload_hash: str
+) -> str:
+    canonical_headers = "".join(f"{h}:{' '.join(headers[h].split())}\n" for h in signed)
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(path),
+            canonical_query(query),
+            canonical_headers,
+            ";".join(signed),
+            payload_hash,
+        ]
+    )
+
+
 def _signature(secret: str, credential: re.Match[str], amz_date: str, canonical_request: str) -> str:
     date, region, service = credential.group("date", "region", "service")
     scope = f"{date}/{region}/{service}/aws4_request"
@@ -100,17 +116,7 @@ def verify(
     if secret is None:
         raise SignatureMismatch(f"unknown access key id {m.group('key')}")
 
-    canonical_headers = "".join(f"{h}:{' '.join(lower[h].split())}\n" for h in signed)
-    canonical_request = "\n".join(
-        [
-            method.upper(),
-            canonical_uri(path),
-            canonical_query(query),
-            canonical_headers,
-            ";".join(signed),
-            payload_hash,
-        ]
-    )
+    canonical_request = _canonical_request(method, path, query, lower, signed, payload_hash)
     expected = _signature(secret, m, amz_date, canonical_request)
     if not hmac.compare_digest(expected, m.group("sig")):
         raise SignatureMismatch("the signature does not match the request")
@@ -149,17 +155,7 @@ def verify_presigned(
     if now > signed_at + int(params.get("X-Amz-Expires", "0")):
         raise SignatureMismatch("expired")
     unsigned_query = "&".join(part for part in query.split("&") if not part.startswith("X-Amz-Signature="))
-    canonical_headers = "".join(f"{h}:{' '.join(lower[h].split())}\n" for h in signed)
-    canonical_request = "\n".join(
-        [
-            method.upper(),
-            canonical_uri(path),
-            canonical_query(unsigned_query),
-            canonical_headers,
-            ";".join(signed),
-            _EMPTY_SHA256,
-        ]
-    )
+    canonical_request = _canonical_request(method, path, unsigned_query, lower, signed, _EMPTY_SHA256)
     expected = _signature(secret, m, amz_date, canonical_request)
     if not hmac.compare_digest(expected, params.get("X-Amz-Signature", "")):
         raise SignatureMismatch("the signature does not match the request")

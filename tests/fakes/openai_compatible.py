@@ -75,6 +75,10 @@ def chat_chunks(
     chunks: list[tuple[dict[str, Any], bool]] = []
     if not role_in_every_delta:
         chunks.append((chunk({"role": "assistant", "content": ""}), False))
+    # vLLM's reasoning parsers stream the thinking first, as ``reasoning_content``.
+    chunks += [
+        (chunk({"reasoning_content": p}), True) for p in pieces(message.get("reasoning_content") or "")
+    ]
     chunks += [(chunk({"content": piece}), True) for piece in pieces(message.get("content") or "")]
     for index, call in enumerate(message.get("tool_calls") or ()):
         function = call["function"]

@@ -335,7 +335,7 @@ def call_options(
             raise InvalidRequestError(
                 f"model {spec.id!r}: {name} is not passed to {provider} models by this API", param=name
             )
-        kwargs[name] = request.model_dump(mode="json", by_alias=True)[name]
+        kwargs[name] = request.model_dump(mode="json", by_alias=True, exclude_none=True)[name]
     if flavor.ends_with_user_or_tool and request.messages[-1].role not in ("user", "tool"):
         raise InvalidRequestError(
             f"model {spec.id!r} needs the conversation to end with a user or tool message", param="messages"
@@ -381,7 +381,12 @@ def _thinking(content: str | list[str | dict[str, Any]]) -> str:
 
 def _usage_of(usage: Mapping[str, Any]) -> Usage:
     details = usage.get("output_token_details")
-    reasoning = details.get("reasoning") if isinstance(details, Mapping) else None
+    # langchain-openai names them per service tier ("flex_reasoning", "priority_reasoning").
+    reasoning = sum(
+        token_count(v)
+        for k, v in (details.items() if isinstance(details, Mapping) else ())
+        if k.endswith("reasoning")
+    )
     return Usage(
         token_count(usage.get("input_tokens")),
         token_count(usage.get("output_tokens")),
@@ -407,6 +412,7 @@ def from_ai_message(message: AIMessage) -> ChatResult:
         finish_reason=finish,
         usage=_usage_of(usage),
         reasoning=(ReasoningBlock(thinking),) if thinking else (),
+        service_tier=tier if isinstance(tier := metadata.get("service_tier"), str) else None,
     )
 
 

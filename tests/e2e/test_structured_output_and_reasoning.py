@@ -17,18 +17,11 @@ import pytest
 from pydantic import BaseModel
 
 from tests.e2e.conftest import Served
+from tests.e2e.test_openai_sdk import WEATHER
 from tests.fakes import bedrock_runtime
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 class Pet(BaseModel):

@@ -12,7 +12,7 @@ import pytest
 from tests.fakes import bedrock_runtime
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
-from tests.lambda_src.support import MODELS, Invoke, WriteInventory
+from tests.lambda_src.support import MODELS, Invoke, WriteInventory, chunks_of, ok_body
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 OPUS_47 = "global.anthropic.claude-opus-4-7"
@@ -46,17 +46,6 @@ def _chat(invoke: Invoke, **body: Any) -> dict[str, Any]:
     return invoke("POST", "/v1/chat/completions", body)
 
 
-def _ok(response: dict[str, Any]) -> dict[str, Any]:
-    assert response["statusCode"] == 200, response["body"]
-    return json.loads(response["body"])
-
-
-def _streamed(response: dict[str, Any]) -> list[dict[str, Any]]:
-    assert response["statusCode"] == 200, response["body"]
-    events = [e[6:] for e in response["body"].split("\n\n") if e]
-    return [json.loads(e) for e in events if e != "[DONE]"]
-
-
 def _assembled(chunks: list[dict[str, Any]]) -> dict[str, Any]:
     """The assistant message a streaming client puts together from the deltas."""
     message: dict[str, Any] = {"role": "assistant", "content": "", "reasoning_content": ""}
@@ -81,7 +70,7 @@ def _assembled(chunks: list[dict[str, Any]]) -> dict[str, Any]:
 def test_claude_thinking_with_a_budget_comes_back_as_reasoning_content(
     invoke: Invoke, bedrock: FakeBedrockRuntime
 ) -> None:
-    body = _ok(_chat(invoke, model="sonnet", reasoning_effort="medium"))
+    body = ok_body(_chat(invoke, model="sonnet", reasoning_effort="medium"))
 
     message = body["choices"][0]["message"]
     assert message["reasoning_content"] == "Thinking about why is the sky blue."
@@ -95,7 +84,7 @@ def test_claude_thinking_with_a_budget_comes_back_as_reasoning_content(
 def test_the_newest_claude_gets_adaptive_thinking_and_effort(
     invoke: Invoke, bedrock: FakeBedrockRuntime
 ) -> None:
-    body = _ok(_chat(invoke, model="opus", reasoning_effort="xhigh"))
+    body = ok_body(_chat(invoke, model="opus", reasoning_effort="xhigh"))
 
     assert body["choices"][0]["message"]["reasoning_content"]
     sent = bedrock.requests[0].json
@@ -105,7 +94,7 @@ def test_the_newest_claude_gets_adaptive_thinking_and_effort(
 
 
 def test_a_budget_fitting_a_small_max_tokens(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    _ok(_chat(invoke, model="sonnet", reasoning_effort="high", max_tokens=3000))
+    ok_body(_chat(invoke, model="sonnet", reasoning_effort="high", max_tokens=3000))
 
     sent = bedrock.requests[0].json
     assert sent["additionalModelRequestFields"]["thinking"]["budget_tokens"] == 2999
@@ -113,7 +102,7 @@ def test_a_budget_fitting_a_small_max_tokens(invoke: Invoke, bedrock: FakeBedroc
 
 
 def test_thinking_streams_as_reasoning_content_deltas_then_its_signature(invoke: Invoke) -> None:
-    chunks = _streamed(_chat(invoke, model="sonnet", reasoning_effort="low", stream=True))
+    chunks = chunks_of(_chat(invoke, model="sonnet", reasoning_effort="low", stream=True))
 
     deltas = [c["choices"][0]["delta"] for c in chunks if c.get("choices")]
     thinking = [d["reasoning_content"] for d in deltas if "reasoning_content" in d]
@@ -128,7 +117,7 @@ def test_thinking_streams_as_reasoning_content_deltas_then_its_signature(invoke:
     assert kinds.count("reasoning_signature") == 1 and kinds[-1] == "reasoning_signature"
     assert (
         _assembled(chunks)["reasoning_signature"]
-        == _ok(_chat(invoke, model="sonnet", reasoning_effort="low"))["choices"][0]["message"][
+        == ok_body(_chat(invoke, model="sonnet", reasoning_effort="low"))["choices"][0]["message"][
             "reasoning_signature"
         ]
     )
@@ -141,7 +130,7 @@ def test_a_tool_turn_and_the_turn_after_it_keep_their_thinking(
     first = _chat(
         invoke, model="sonnet", messages=QUESTION, tools=[WEATHER], reasoning_effort="low", stream=stream
     )
-    message = _assembled(_streamed(first)) if stream else _ok(first)["choices"][0]["message"]
+    message = _assembled(chunks_of(first)) if stream else ok_body(first)["choices"][0]["message"]
     assert message["reasoning_content"] == "Thinking about Weather in Paris?."
     (call,) = message["tool_calls"]
 
@@ -149,7 +138,7 @@ def test_a_tool_turn_and_the_turn_after_it_keep_their_thinking(
     second = _chat(
         invoke, model="sonnet", messages=followup, tools=[WEATHER], reasoning_effort="low", stream=stream
     )
-    answer = _assembled(_streamed(second)) if stream else _ok(second)["choices"][0]["message"]
+    answer = _assembled(chunks_of(second)) if stream else ok_body(second)["choices"][0]["message"]
 
     assert answer["content"] == "tool said: 18 C"
     assert answer["reasoning_content"] == "Thinking about the tool result."
@@ -168,12 +157,12 @@ def test_a_tool_turn_and_the_turn_after_it_keep_their_thinking(
 
 def test_redacted_thinking_goes_back_as_it_came(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
     question = [{"role": "user", "content": f"Weather? {bedrock_runtime.REDACTED_TRIGGER}"}]
-    first = _ok(_chat(invoke, model="sonnet", messages=question, tools=[WEATHER], reasoning_effort="low"))
+    first = ok_body(_chat(invoke, model="sonnet", messages=question, tools=[WEATHER], reasoning_effort="low"))
     message = first["choices"][0]["message"]
     (call,) = message["tool_calls"]
 
     followup = [*question, message, {"role": "tool", "tool_call_id": call["id"], "content": "rain"}]
-    _ok(_chat(invoke, model="sonnet", messages=followup, tools=[WEATHER], reasoning_effort="low"))
+    ok_body(_chat(invoke, model="sonnet", messages=followup, tools=[WEATHER], reasoning_effort="low"))
 
     sent_turn = bedrock.requests[1].json["messages"][1]["content"]
     redacted = sent_turn[1]["reasoningContent"]["redactedContent"]
@@ -183,7 +172,7 @@ def test_redacted_thinking_goes_back_as_it_came(invoke: Invoke, bedrock: FakeBed
 def test_a_tool_turn_sent_back_without_its_thinking_is_answered_without_thinking(
     invoke: Invoke, bedrock: FakeBedrockRuntime
 ) -> None:
-    first = _ok(_chat(invoke, model="sonnet", messages=QUESTION, tools=[WEATHER], reasoning_effort="low"))
+    first = ok_body(_chat(invoke, model="sonnet", messages=QUESTION, tools=[WEATHER], reasoning_effort="low"))
     message = first["choices"][0]["message"]
     # What a client that drops unknown fields (LangChain's ChatOpenAI) sends back.
     plain = {"role": "assistant", "content": message["content"], "tool_calls": message["tool_calls"]}
@@ -193,7 +182,9 @@ def test_a_tool_turn_sent_back_without_its_thinking_is_answered_without_thinking
         {"role": "tool", "tool_call_id": message["tool_calls"][0]["id"], "content": "18 C"},
     ]
 
-    second = _ok(_chat(invoke, model="sonnet", messages=followup, tools=[WEATHER], reasoning_effort="low"))
+    second = ok_body(
+        _chat(invoke, model="sonnet", messages=followup, tools=[WEATHER], reasoning_effort="low")
+    )
 
     assert second["choices"][0]["message"]["content"] == "tool said: 18 C"
     assert "thinking" not in bedrock.requests[1].json.get("additionalModelRequestFields", {})
@@ -208,7 +199,7 @@ def test_claude_refuses_a_temperature_while_thinking(invoke: Invoke, bedrock: Fa
 
 
 def test_reasoning_effort_none_sends_no_thinking(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _ok(_chat(invoke, model="sonnet", reasoning_effort="none", temperature=0.2))
+    body = ok_body(_chat(invoke, model="sonnet", reasoning_effort="none", temperature=0.2))
 
     assert "reasoning_content" not in body["choices"][0]["message"]
     assert "additionalModelRequestFields" not in bedrock.requests[0].json
@@ -217,25 +208,25 @@ def test_reasoning_effort_none_sends_no_thinking(invoke: Invoke, bedrock: FakeBe
 def test_gpt_oss_gets_its_reasoning_effort_and_its_thinking_is_not_sent_back(
     invoke: Invoke, bedrock: FakeBedrockRuntime
 ) -> None:
-    first = _ok(_chat(invoke, model="gpt-oss", messages=QUESTION, reasoning_effort="xhigh"))
+    first = ok_body(_chat(invoke, model="gpt-oss", messages=QUESTION, reasoning_effort="xhigh"))
     message = first["choices"][0]["message"]
     assert message["reasoning_content"] and "reasoning_signature" not in message
     assert bedrock.requests[0].json["additionalModelRequestFields"] == {"reasoning_effort": "high"}
 
-    _ok(_chat(invoke, model="gpt-oss", messages=[*QUESTION, message, *QUESTION]))
+    ok_body(_chat(invoke, model="gpt-oss", messages=[*QUESTION, message, *QUESTION]))
 
     assert "reasoningContent" not in json.dumps(bedrock.requests[1].json["messages"])
 
 
 def test_nova_2_gets_its_reasoning_config(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    _ok(_chat(invoke, model="nova2", reasoning_effort="minimal"))
+    ok_body(_chat(invoke, model="nova2", reasoning_effort="minimal"))
 
     fields = bedrock.requests[0].json["additionalModelRequestFields"]
     assert fields == {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}}
 
 
 def test_deepseek_r1_always_reasons(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _ok(_chat(invoke, model="r1", reasoning_effort="high"))
+    body = ok_body(_chat(invoke, model="r1", reasoning_effort="high"))
 
     assert body["choices"][0]["message"]["reasoning_content"]
     assert "additionalModelRequestFields" not in bedrock.requests[0].json
@@ -247,14 +238,14 @@ def test_deepseek_r1_always_reasons(invoke: Invoke, bedrock: FakeBedrockRuntime)
 def test_service_tier_maps_to_bedrocks(
     invoke: Invoke, bedrock: FakeBedrockRuntime, tier: str, sent: Any
 ) -> None:
-    body = _ok(_chat(invoke, model="claude", service_tier=tier))
+    body = ok_body(_chat(invoke, model="claude", service_tier=tier))
 
     assert bedrock.requests[0].json.get("serviceTier") == sent
     assert body.get("service_tier") == (sent["type"] if sent else None)
 
 
 def test_a_streamed_answer_names_its_service_tier(invoke: Invoke) -> None:
-    chunks = _streamed(_chat(invoke, model="claude", service_tier="flex", stream=True))
+    chunks = chunks_of(_chat(invoke, model="claude", service_tier="flex", stream=True))
 
     assert chunks[-1]["service_tier"] == "flex"
 
@@ -262,7 +253,7 @@ def test_a_streamed_answer_names_its_service_tier(invoke: Invoke) -> None:
 def test_tgi_messages_pass_reasoning_effort_and_report_reasoning_tokens(
     invoke: Invoke, sagemaker: FakeSageMakerRuntime
 ) -> None:
-    body = _ok(_chat(invoke, model="tgi", reasoning_effort="high"))
+    body = ok_body(_chat(invoke, model="tgi", reasoning_effort="high"))
 
     assert sagemaker.requests[0].json["reasoning_effort"] == "high"
     assert body["choices"][0]["message"]["reasoning_content"] == "Thinking about why is the sky blue"
@@ -272,7 +263,7 @@ def test_tgi_messages_pass_reasoning_effort_and_report_reasoning_tokens(
 
 
 def test_tgi_messages_stream_reasoning(invoke: Invoke) -> None:
-    chunks = _streamed(
+    chunks = chunks_of(
         _chat(
             invoke, model="tgi", reasoning_effort="low", stream=True, stream_options={"include_usage": True}
         )

@@ -11,7 +11,7 @@ import pytest
 from tests.fakes import bedrock_runtime
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
-from tests.lambda_src.support import CLAUDE, MODELS, Invoke, WriteInventory
+from tests.lambda_src.support import CLAUDE, MODELS, Invoke, WriteInventory, chunks_of, ok_body
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
@@ -54,23 +54,12 @@ def _chat(invoke: Invoke, **body: Any) -> dict[str, Any]:
     return invoke("POST", "/v1/chat/completions", body)
 
 
-def _ok(response: dict[str, Any]) -> dict[str, Any]:
-    assert response["statusCode"] == 200, response["body"]
-    return json.loads(response["body"])
-
-
-def _streamed(response: dict[str, Any]) -> list[dict[str, Any]]:
-    assert response["statusCode"] == 200, response["body"]
-    events = [e[6:] for e in response["body"].split("\n\n") if e]
-    return [json.loads(e) for e in events if e != "[DONE]"]
-
-
 def _text(chunks: list[dict[str, Any]]) -> str:
     return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
 
 
 def test_claude_4_5_gets_converses_native_output_format(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _ok(_chat(invoke, model="sonnet", response_format=AS_PERSON))
+    body = ok_body(_chat(invoke, model="sonnet", response_format=AS_PERSON))
 
     person = json.loads(body["choices"][0]["message"]["content"])
     assert set(person) == {"name", "age", "pets"} and person["pets"][0]["kind"] in ("cat", "dog")
@@ -89,7 +78,7 @@ def test_claude_4_5_gets_converses_native_output_format(invoke: Invoke, bedrock:
 def test_other_models_answer_through_a_forced_tool_returned_as_content(
     invoke: Invoke, bedrock: FakeBedrockRuntime, model: str
 ) -> None:
-    body = _ok(_chat(invoke, model=model, response_format=AS_PERSON))
+    body = ok_body(_chat(invoke, model=model, response_format=AS_PERSON))
 
     message = body["choices"][0]["message"]
     assert "tool_calls" not in message and body["choices"][0]["finish_reason"] == "stop"
@@ -101,7 +90,7 @@ def test_other_models_answer_through_a_forced_tool_returned_as_content(
 
 
 def test_a_forced_tool_answer_streams_as_content(invoke: Invoke) -> None:
-    chunks = _streamed(_chat(invoke, model="claude", response_format=AS_PERSON, stream=True))
+    chunks = chunks_of(_chat(invoke, model="claude", response_format=AS_PERSON, stream=True))
 
     assert set(json.loads(_text(chunks))) == {"name", "age", "pets"}
     assert not any("tool_calls" in c["choices"][0]["delta"] for c in chunks if c["choices"])
@@ -109,7 +98,7 @@ def test_a_forced_tool_answer_streams_as_content(invoke: Invoke) -> None:
 
 
 def test_json_object_is_any_object_through_a_tool(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _ok(_chat(invoke, model="sonnet", response_format={"type": "json_object"}))
+    body = ok_body(_chat(invoke, model="sonnet", response_format={"type": "json_object"}))
 
     assert isinstance(json.loads(body["choices"][0]["message"]["content"]), dict)
     assert bedrock.requests[0].json["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"] == {
@@ -148,7 +137,7 @@ def test_a_mismatch_in_a_stream_ends_it_with_an_error_event(
     answer = bedrock_runtime.converse_body(json.dumps({"name": "Ada"}))
     bedrock.script(SONNET_45, bedrock_runtime.converse_stream(answer))
 
-    chunks = _streamed(_chat(invoke, model="sonnet", response_format=AS_PERSON, stream=True))
+    chunks = chunks_of(_chat(invoke, model="sonnet", response_format=AS_PERSON, stream=True))
 
     assert json.loads(_text(chunks[:-1])) == {"name": "Ada"}  # the text went out as it came
     assert chunks[-1]["error"]["code"] == "response_format_mismatch"
@@ -165,20 +154,20 @@ def test_an_answer_cut_at_max_tokens_says_so(invoke: Invoke, bedrock: FakeBedroc
 
 
 def test_tgi_messages_get_tgis_grammar(invoke: Invoke, sagemaker: FakeSageMakerRuntime) -> None:
-    body = _ok(_chat(invoke, model="tgi", response_format=AS_PERSON))
+    body = ok_body(_chat(invoke, model="tgi", response_format=AS_PERSON))
 
     assert set(json.loads(body["choices"][0]["message"]["content"])) == {"name", "age", "pets"}
     assert sagemaker.requests[0].json["response_format"] == {"type": "json", "value": PERSON}
 
 
 def test_tgi_messages_stream_structured_output(invoke: Invoke) -> None:
-    chunks = _streamed(_chat(invoke, model="tgi", response_format={"type": "json_object"}, stream=True))
+    chunks = chunks_of(_chat(invoke, model="tgi", response_format={"type": "json_object"}, stream=True))
 
     assert isinstance(json.loads(_text(chunks)), dict)
 
 
 def test_tgi_generate_gets_the_grammar_parameter(invoke: Invoke, sagemaker: FakeSageMakerRuntime) -> None:
-    chunks = _streamed(_chat(invoke, model="falcon", response_format=AS_PERSON, stream=True))
+    chunks = chunks_of(_chat(invoke, model="falcon", response_format=AS_PERSON, stream=True))
 
     assert set(json.loads(_text(chunks))) == {"name", "age", "pets"}
     assert sagemaker.requests[0].json["parameters"]["grammar"] == {"type": "json", "value": PERSON}
@@ -193,13 +182,13 @@ def test_containers_without_a_grammar_refuse_it(invoke: Invoke, sagemaker: FakeS
 
 
 def test_response_format_text_changes_nothing(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _ok(_chat(invoke, model="claude", response_format={"type": "text"}))
+    body = ok_body(_chat(invoke, model="claude", response_format={"type": "text"}))
 
     assert body["choices"][0]["message"]["content"] == "echo: Tell me about Ada"
     assert "outputConfig" not in bedrock.requests[0].json and "toolConfig" not in bedrock.requests[0].json
 
 
 def test_the_schema_sent_is_the_one_the_request_gave(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    _ok(_chat(invoke, model="claude", response_format=AS_PERSON))
+    ok_body(_chat(invoke, model="claude", response_format=AS_PERSON))
 
     assert bedrock.requests_for(CLAUDE)[0].json["toolConfig"]["tools"][0]["toolSpec"]["name"] == "person"

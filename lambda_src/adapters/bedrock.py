@@ -311,7 +311,7 @@ def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
     usage = payload.get("usage")
     if not isinstance(usage, dict):
         usage = {}
-    finish: FinishReason = "tool_calls" if calls else STOP_REASONS.get(stop_reason, "stop")
+    finish = _finish(stop_reason, bool(calls))
     return ChatResult(
         content="".join(texts) if texts or not calls else None,
         tool_calls=tuple(calls),
@@ -353,7 +353,7 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
                 raise UpstreamError(
                     "the model produced malformed output", reason=f"converse_stream stopReason {stop_reason}"
                 )
-            yield FinishDelta("tool_calls" if tool_index else STOP_REASONS.get(stop_reason, "stop"))
+            yield FinishDelta(_finish(stop_reason, bool(tool_index)))
         elif "metadata" in event:
             if tier := _service_tier(event["metadata"]):
                 yield ServiceTierDelta(tier)
@@ -362,6 +362,12 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
                 yield UsageDelta(
                     Usage(token_count(usage.get("inputTokens")), token_count(usage.get("outputTokens")))
                 )
+
+
+def _finish(stop_reason: str, called: bool) -> FinishReason:
+    # A tool call cut at max_tokens is "length", as OpenAI reports it: its arguments are incomplete.
+    reason = STOP_REASONS.get(stop_reason, "stop")
+    return "tool_calls" if called and reason != "length" else reason
 
 
 def _reasoning_delta(index: int, reasoning: Mapping[str, Any]) -> ReasoningDelta:

@@ -42,6 +42,7 @@ from lambda_src.chat import (
     FinishDelta,
     FinishReason,
     GenerationParams,
+    ReasoningDelta,
     TextDelta,
     ToolCallDelta,
     ToolCallResult,
@@ -484,6 +485,8 @@ def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
     for chunk in chunks:
         if not isinstance(chunk, AIMessageChunk):
             raise UpstreamError("the provider streamed something that is not a chat message")
+        if thinking := _thinking(chunk.content):
+            yield ReasoningDelta(0, thinking)
         text = _text(chunk.content)
         if text:
             yield TextDelta(text)

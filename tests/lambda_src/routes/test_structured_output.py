@@ -192,3 +192,15 @@ def test_the_schema_sent_is_the_one_the_request_gave(invoke: Invoke, bedrock: Fa
     ok_body(_chat(invoke, model="claude", response_format=AS_PERSON))
 
     assert bedrock.requests_for(CLAUDE)[0].json["toolConfig"]["tools"][0]["toolSpec"]["name"] == "person"
+
+
+def test_a_forced_tool_answer_cut_at_max_tokens_says_so(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
+    answer = bedrock_runtime.converse_body("")
+    use = {"toolUseId": "t1", "name": "person", "input": {"name": "A"}}
+    answer["output"]["message"]["content"] = [{"toolUse": use}]
+    bedrock.script(CLAUDE, bedrock_runtime.Reply(200, {**answer, "stopReason": "max_tokens"}))
+
+    response = _chat(invoke, model="claude", response_format=AS_PERSON)
+
+    assert response["statusCode"] == 502
+    assert "cut off at max_tokens" in json.loads(response["body"])["error"]["message"]

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import botocore
+
 from lambda_src.adapters import bedrock_native
 from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.bedrock_features import features
@@ -51,7 +53,12 @@ from lambda_src.chat import (
     generation_params,
     token_count,
 )
-from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
+from lambda_src.exceptions import (
+    ConfigurationError,
+    InvalidRequestError,
+    ProviderNotSupportedError,
+    UpstreamError,
+)
 from lambda_src.inventory import ModelSpec
 from lambda_src.reasoning import ReasoningBlock
 
@@ -485,9 +492,32 @@ class BedrockModel:
 
     def _call(self, operation: str, kwargs: dict[str, Any]) -> Any:
         try:
-            return getattr(self._client(), operation)(**kwargs)
+            client = self._client()
+            _known_to(client, operation, kwargs, self._spec)
+            return getattr(client, operation)(**kwargs)
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, self._spec) from err
+
+
+# Converse fields newer than some botocore releases, and the request field that needs each.
+NEWER_FIELDS = {"outputConfig": "response_format or reasoning_effort", "serviceTier": "service_tier"}
+
+
+def _known_to(client: Any, operation: str, kwargs: Mapping[str, Any], spec: ModelSpec) -> None:
+    """A clear 501 where the function's botocore (the Lambda runtime's) predates a Converse field
+    the request needs, instead of botocore's parameter error blaming the request."""
+    newer = [name for name in NEWER_FIELDS if name in kwargs]
+    if not newer:
+        return
+    model = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[operation])
+    for name in newer:
+        if name not in model.input_shape.members:
+            raise ProviderNotSupportedError(
+                f"model {spec.id!r}: this function's botocore {botocore.__version__} does not know "
+                f"Converse's {name}, which {NEWER_FIELDS[name]} needs; package a newer boto3 with the "
+                "function or leave the field out",
+                reason=f"botocore lacks {operation}.{name}",
+            )
 
 
 def _converse_only(spec: ModelSpec, request: ChatCompletionRequest) -> None:

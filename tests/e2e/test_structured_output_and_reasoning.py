@@ -78,6 +78,18 @@ def test_structured_output_streams_through_the_sdk(client: openai.OpenAI, server
     }
 
 
+@pytest.mark.parametrize("model", ["claude", "tgi"])
+def test_the_sdks_streaming_parse_returns_a_validated_object(client: openai.OpenAI, model: str) -> None:
+    with client.chat.completions.stream(
+        model=model, messages=[{"role": "user", "content": "Who is Ada?"}], response_format=Person
+    ) as stream:
+        pieces = [e for e in stream if e.type == "content.delta"]
+        completion = stream.get_final_completion()
+
+    assert len(pieces) > 1
+    assert isinstance(completion.choices[0].message.parsed, Person)
+
+
 def test_an_answer_off_the_schema_is_an_sdk_error(client: openai.OpenAI, server: Served) -> None:
     server.bedrock.script(
         HAIKU, bedrock_runtime.converse_reply(json.dumps({"name": "Ada", "age": "old", "pets": []}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,20 @@ Invoke = Callable[..., dict[str, Any]]
 ReadLogs = Callable[[], list[dict[str, Any]]]
 # write_inventory(models, third_party_providers=()) -> serve these ModelSpec dicts from an inventory file
 WriteInventory = Callable[..., None]
+
+
+def ok_body(response: dict[str, Any]) -> Any:
+    """The JSON body of a 200 Function URL response."""
+    assert response["statusCode"] == 200, response["body"]
+    return json.loads(response["body"])
+
+
+def chunks_of(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a 200 server-sent event response, without the closing ``[DONE]``."""
+    assert response["statusCode"] == 200, response["body"]
+    events = [e[6:] for e in response["body"].split("\n\n") if e]
+    return [json.loads(e) for e in events if e != "[DONE]"]
+
 
 # A deployment's models as the handler tests serve them (through INVENTORY_FILE).
 CLAUDE = "us.anthropic.claude-3-haiku-20240307-v1:0"

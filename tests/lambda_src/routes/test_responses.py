@@ -81,9 +81,13 @@ def test_a_string_input_is_answered_as_a_response_object(invoke: Invoke, bedrock
     assert body["id"].startswith("resp_")
     assert (body["status"], body["model"], body["error"]) == ("completed", "claude", None)
     (message,) = body["output"]
-    assert message["type"] == "message" and message["role"] == "assistant" and message["status"] == "completed"
+    assert (
+        message["type"] == "message" and message["role"] == "assistant" and message["status"] == "completed"
+    )
     assert message["id"].startswith("msg_")
-    assert message["content"] == [{"type": "output_text", "text": "echo: hello there", "annotations": [], "logprobs": []}]
+    assert message["content"] == [
+        {"type": "output_text", "text": "echo: hello there", "annotations": [], "logprobs": []}
+    ]
     # The fake counts words: the instructions' and the input's in, the answer's out.
     assert body["usage"]["input_tokens"] == 5 and body["usage"]["output_tokens"] == 3
     assert body["usage"]["total_tokens"] == 8
@@ -155,7 +159,12 @@ def test_text_and_function_calls_of_one_turn_go_back_as_one_assistant_message(
     invoke: Invoke, bedrock: FakeBedrockRuntime
 ) -> None:
     calls = [
-        {"type": "function_call", "call_id": f"call_{n}", "name": "get_weather", "arguments": f'{{"city": "{n}"}}'}
+        {
+            "type": "function_call",
+            "call_id": f"call_{n}",
+            "name": "get_weather",
+            "arguments": f'{{"city": "{n}"}}',
+        }
         for n in ("a", "b")
     ]
     _response(
@@ -166,7 +175,11 @@ def test_text_and_function_calls_of_one_turn_go_back_as_one_assistant_message(
                 {"role": "assistant", "content": "Let me look."},
                 *calls,
                 {"type": "function_call_output", "call_id": "call_a", "output": "sunny"},
-                {"type": "function_call_output", "call_id": "call_b", "output": [{"type": "input_text", "text": "rain"}]},
+                {
+                    "type": "function_call_output",
+                    "call_id": "call_b",
+                    "output": [{"type": "input_text", "text": "rain"}],
+                },
             ],
             tools=[WEATHER],
         )
@@ -176,11 +189,16 @@ def test_text_and_function_calls_of_one_turn_go_back_as_one_assistant_message(
     assert assistant["role"] == "assistant"
     assert assistant["content"][0] == {"text": "Let me look."}
     assert [b["toolUse"]["toolUseId"] for b in assistant["content"][1:]] == ["call_a", "call_b"]
-    assert [b["toolResult"]["content"] for b in results["content"]] == [[{"text": "sunny"}], [{"text": "rain"}]]
+    assert [b["toolResult"]["content"] for b in results["content"]] == [
+        [{"text": "sunny"}],
+        [{"text": "rain"}],
+    ]
 
 
 def test_a_named_tool_choice_forces_that_tool(invoke: Invoke, bedrock: FakeBedrockRuntime) -> None:
-    body = _response(_create(invoke, tools=[WEATHER], tool_choice={"type": "function", "name": "get_weather"}))
+    body = _response(
+        _create(invoke, tools=[WEATHER], tool_choice={"type": "function", "name": "get_weather"})
+    )
 
     assert bedrock.requests[0].json["toolConfig"]["toolChoice"] == {"tool": {"name": "get_weather"}}
     assert body["tool_choice"] == {"type": "function", "name": "get_weather"}
@@ -322,7 +340,11 @@ def test_an_image_part_reaches_converse(invoke: Invoke, bedrock: FakeBedrockRunt
                     "role": "user",
                     "content": [
                         {"type": "input_text", "text": "what is this"},
-                        {"type": "input_image", "image_url": f"data:image/png;base64,{png}", "detail": "auto"},
+                        {
+                            "type": "input_image",
+                            "image_url": f"data:image/png;base64,{png}",
+                            "detail": "auto",
+                        },
                     ],
                 }
             ],

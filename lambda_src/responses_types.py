@@ -29,6 +29,7 @@ from lambda_src.api_types import (
     _data_url,
     _field,
     _tagged,
+    tool_choice_discriminator,
 )
 
 STATELESS = "this API is stateless and keeps no {what}"
@@ -226,12 +227,7 @@ class FunctionToolChoice(BaseModel):
 ToolChoice = Annotated[
     Annotated[Literal["none", "auto", "required"], Tag("<mode>")]
     | Annotated[FunctionToolChoice, Tag("<named>")],
-    Discriminator(
-        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", FunctionToolChoice: "<named>"}),
-        custom_error_type="invalid_tool_choice",
-        custom_error_message="tool_choice must be 'none', 'auto', 'required' or "
-        '{"type": "function", "name": ...}',
-    ),
+    tool_choice_discriminator(FunctionToolChoice, '{"type": "function", "name": ...}'),
 ]
 
 

@@ -23,11 +23,6 @@ WEATHER = {
 
 
 @pytest.fixture
-def client(server: Served) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)
-
-
-@pytest.fixture
 def no_tracing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
     set_tracing_disabled(True)

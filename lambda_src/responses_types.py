@@ -135,6 +135,15 @@ ToolOutputPart = Annotated[
     ),
 ]
 
+ToolOutput = Annotated[
+    Annotated[str, Tag("<str>")] | Annotated[tuple[ToolOutputPart, ...], Field(min_length=1), Tag("<parts>")],
+    Discriminator(
+        lambda v: _tagged(v, {str: "<str>", list: "<parts>", tuple: "<parts>"}),
+        custom_error_type="invalid_content",
+        custom_error_message="a function call's output must be a string or an array of input_text parts",
+    ),
+]
+
 
 class FunctionCallOutputItem(BaseModel):
     """The result of a function call, for the model's next turn."""
@@ -143,10 +152,7 @@ class FunctionCallOutputItem(BaseModel):
 
     type: Literal["function_call_output"]
     call_id: ToolCallId
-    output: (
-        Annotated[str, Tag("<str>")]
-        | Annotated[tuple[ToolOutputPart, ...], Field(min_length=1), Tag("<parts>")]
-    )
+    output: ToolOutput
 
 
 def _refuse(message: str) -> Any:

@@ -294,6 +294,13 @@ def test_an_error_before_the_stream_is_an_http_error(invoke: Invoke) -> None:
         ("input", [{"type": "item_reference", "id": "msg_1"}], "input.0", "keeps no items"),
         ("input", [{"type": "reasoning", "id": "rs_1", "summary": []}], "input.0", "reasoning items"),
         ("input", [{"type": "file_search_call", "id": "x"}], "input.0", "input item"),
+        (
+            "input",
+            [{"type": "function_call_output", "call_id": "c", "output": 5}],
+            "input.0.output",
+            "input_text",
+        ),
+        ("metadata", {f"k{i}": "v" for i in range(17)}, "metadata", "at most 16"),
         ("tools", [{"type": "web_search"}], "tools.0", "only tools of type 'function'"),
         ("text", {"format": {"type": "json_object"}}, "text.format.type", "not supported yet"),
         ("reasoning", {"effort": "high"}, "reasoning.effort", "not supported yet"),

@@ -335,15 +335,19 @@ class NamedToolChoice(BaseModel):
     function: NamedFunction
 
 
+def tool_choice_discriminator(named: type[BaseModel], shape: str) -> Discriminator:
+    """A mode (``none``, ``auto``, ``required``) or the ``named`` function, as ``shape`` shows it."""
+    return Discriminator(
+        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", named: "<named>"}),
+        custom_error_type="invalid_tool_choice",
+        custom_error_message=f"tool_choice must be 'none', 'auto', 'required' or {shape}",
+    )
+
+
 ToolChoice = Annotated[
     Annotated[Literal["none", "auto", "required"], Tag("<mode>")]
     | Annotated[NamedToolChoice, Tag("<named>")],
-    Discriminator(
-        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", NamedToolChoice: "<named>"}),
-        custom_error_type="invalid_tool_choice",
-        custom_error_message="tool_choice must be 'none', 'auto', 'required' or "
-        '{"type": "function", "function": {"name": ...}}',
-    ),
+    tool_choice_discriminator(NamedToolChoice, '{"type": "function", "function": {"name": ...}}'),
 ]
 Stop = Annotated[
     Annotated[str, StringConstraints(min_length=1), Tag("<str>")]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import openai
 import pytest
 from botocore.credentials import Credentials
 
@@ -198,3 +199,10 @@ def server(served: Served, fakes: Fakes) -> Served:
 def non_admin_server(served_non_admin: Served, fakes: Fakes) -> Served:
     fakes.reset()
     return served_non_admin
+
+
+@pytest.fixture
+def client(server: Served) -> openai.OpenAI:
+    """The OpenAI SDK on the admin's server, without retries: each test sees exactly what the API
+    answered."""
+    return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)

@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             "live status)",
             file=sys.stderr,
         )
+    for note in config.engine_notes():
+        print(f"WARNING: {note}", file=sys.stderr)
     try:
         access = function_access(config)
     except LimitError as err:

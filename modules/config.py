@@ -33,6 +33,7 @@ from lambda_src.inventory import (
 )
 from modules import aws_limits, bedrock_catalog, bedrock_iam, web_adapter
 from modules import sagemaker_catalog as catalog
+from modules import sagemaker_engines as engines
 from modules.config_types import (
     CallerPrincipal,
     ExternalId,
@@ -464,7 +465,10 @@ class DeploymentConfig(StrictModel):
                 )
             if isinstance(ep, HuggingFaceEndpoint):
                 try:
-                    catalog.tgi_image_uri(self.region, ep.tgi_version)
+                    if ep.effective_engine == "tgi":
+                        catalog.tgi_image_uri(self.region, ep.tgi_version)
+                    else:
+                        engines.image(ep.effective_engine, self.region, ep.engine_settings.version)
                 except ValueError as err:
                     raise ValueError(f"sagemaker.endpoints[{i}]: {err}") from None
             if isinstance(ep, JumpStartEndpoint) and (spec := ep.spec()):
@@ -540,6 +544,17 @@ class DeploymentConfig(StrictModel):
                 notes.append(f"bedrock.models[{i}]: {note}")
         return notes
 
+    def engine_notes(self) -> list[str]:
+        """Endpoints on the legacy TGI engine (also where ``engine`` is left out)."""
+        return [
+            f"sagemaker.endpoints[{i}] ({ep.name!r}): engine 'tgi' is legacy: Hugging Face put Text "
+            "Generation Inference in maintenance mode on 2025-12-11 and archived it on 2026-03-21, so "
+            "new model architectures will not be added. Move to engine 'vllm' (README: Migrating a TGI "
+            "endpoint)" + ("; without 'engine' the endpoint stays on TGI" if ep.engine is None else "")
+            for i, ep in enumerate(self.sagemaker.endpoints)
+            if isinstance(ep, HuggingFaceEndpoint) and ep.effective_engine == "tgi"
+        ]
+
     def _public_ids(self) -> Iterator[tuple[str, str]]:
         for i, model in enumerate(self.bedrock.models):
             yield f"bedrock.models[{i}]", model.public_id
@@ -606,6 +621,7 @@ class DeploymentConfig(StrictModel):
             "prompt_format": ep.prompt_format,
             "content_handler": ep.content_handler,
             "limits": Limits(max_tokens=ep.max_tokens),
+            "task": ep.task if isinstance(ep, HuggingFaceEndpoint) else "chat",
         }
         if isinstance(ep, ExistingEndpoint):
             return ModelSpec(

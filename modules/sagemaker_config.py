@@ -1,6 +1,7 @@
 """SageMaker part of the deployment config: self-hosted endpoints and existing ones.
 
-Kinds (``kind``): ``huggingface`` (TGI container), ``jumpstart`` (curated spec or explicit image +
+Kinds (``kind``): ``huggingface`` (a Hub or S3 model on a serving engine: vLLM, SGLang, DJL LMI,
+TEI for embeddings, or the legacy TGI), ``jumpstart`` (curated spec or explicit image +
 model data), ``custom`` (image + S3 model data), ``custom_code`` (a local folder of inference code
 packaged at synth, on a Deep Learning Container image), ``existing_endpoint`` (IAM and inventory
 only).
@@ -15,6 +16,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from lambda_src.inventory import Api, ContentHandler, EndpointKwargs, PromptFormat, PublicModelId
 from modules import sagemaker_catalog as catalog
+from modules import sagemaker_engines as engines
 from modules.config_types import (
     ExternalId,
     KmsKeyArn,
@@ -25,6 +27,7 @@ from modules.config_types import (
     TagKey,
     TagValue,
 )
+from modules.sagemaker_engines import Engine
 
 # SageMaker names (endpoint, endpoint config, model): at most 63 characters of this shape.
 SAGEMAKER_NAME_MAX = 63
@@ -49,7 +52,9 @@ ImageUri = Annotated[
 ]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]
-SageMakerCodec = Literal["tgi-messages", "tgi-generate", "jumpstart-llama2-chat", "content-handler"]
+SageMakerCodec = Literal[
+    "openai-chat", "lmi-chat", "tgi-messages", "tgi-generate", "jumpstart-llama2-chat", "content-handler"
+]
 Environment = dict[EnvName, EnvValue]
 
 # Environment names that carry the Hugging Face token: set from the secret, never from config.
@@ -101,7 +106,10 @@ class _Endpoint(StrictModel):
 
     def _check_codec(self, codec: str | None) -> None:
         if codec is None:
-            raise ValueError("set codec: one of 'tgi-messages', 'tgi-generate', 'content-handler'")
+            raise ValueError(
+                "set codec: one of 'openai-chat' (vLLM, SGLang), 'lmi-chat' (DJL LMI), 'tgi-messages', "
+                "'tgi-generate', 'content-handler'"
+            )
         if codec == "tgi-generate" and self.prompt_format is None:
             raise ValueError(
                 "codec 'tgi-generate' sends a single prompt: set prompt_format "
@@ -168,14 +176,48 @@ class _Hosted(_Endpoint):
         return self
 
 
+ParserName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class EngineSettings(StrictModel):
+    """A serving engine's settings; each left out keeps the engine's own default, except the
+    tensor parallel degree, which defaults to the instance's GPU count."""
+
+    # The engine image version (the table in modules/sagemaker_engines.py); default the newest.
+    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){1,2}$")] | None = None
+    tensor_parallel_degree: int | None = Field(default=None, ge=1, le=64)
+    max_model_len: int | None = Field(default=None, ge=16, le=2_000_000)
+    # Share of each GPU's memory the engine may take (weights and KV cache).
+    gpu_memory_fraction: float | None = Field(default=None, gt=0.0, lt=1.0)
+    quantization: Literal["awq", "gptq", "fp8", "bitsandbytes"] | None = None
+    # The engine's parser for the model's tool-call format (e.g. "hermes", "llama3_json",
+    # "mistral"); setting it turns tool calling on.
+    tool_call_parser: ParserName | None = None
+    # The engine's parser for the model's reasoning text (e.g. "deepseek_r1", "qwen3").
+    reasoning_parser: ParserName | None = None
+
+
 class HuggingFaceEndpoint(_Hosted):
     kind: Literal["huggingface"]
-    hf_model_id: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")
-    ]
+    # Unset means "tgi" (legacy), so an existing endpoint is never swapped for another engine;
+    # new configs (scripts/configure, the README) name "vllm".
+    engine: Engine | None = None
+    engine_settings: EngineSettings = Field(default_factory=EngineSettings)
+    task: Literal["chat", "embedding"] = "chat"
+    # The model: a Hub id, or S3 model data the container finds in /opt/ml/model.
+    hf_model_id: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")]
+        | None
+    ) = None
+    model_data: S3Uri | None = None
+    # TGI (legacy) only.
     tgi_version: str | None = None
     max_input_tokens: int | None = Field(default=None, ge=1, le=2_000_000)
     max_total_tokens: int | None = Field(default=None, ge=2, le=2_000_000)
+
+    @property
+    def effective_engine(self) -> Engine:
+        return self.engine or "tgi"
 
     @field_validator("tgi_version")
     @classmethod
@@ -186,12 +228,38 @@ class HuggingFaceEndpoint(_Hosted):
 
     @model_validator(mode="after")
     def _check_hf(self) -> HuggingFaceEndpoint:
-        names = catalog.tgi_env_names(self.tgi_version or catalog.TGI_DEFAULT_VERSION)
-        if self.network_isolation:
+        if (self.hf_model_id is None) == (self.model_data is None):
+            raise ValueError("give either hf_model_id (a Hub model) or model_data (the model in S3)")
+        if self.network_isolation and self.hf_model_id is not None:
             raise ValueError(
-                "network_isolation: the TGI container downloads the model from the Hugging Face Hub at "
-                "startup, which network isolation blocks; use kind 'custom' with weights in S3 instead"
+                "network_isolation: the container downloads the model from the Hugging Face Hub at "
+                "startup, which network isolation blocks; put the weights in S3 and use model_data"
             )
+        engine = self.effective_engine
+        if (engine == "tei") != (self.task == "embedding"):
+            raise ValueError(
+                "engine 'tei' (Text Embeddings Inference) serves task 'embedding', and embedding "
+                "endpoints use engine 'tei'"
+                if engine == "tei"
+                else f"task 'embedding' needs engine 'tei' (engine {engine!r} serves chat models)"
+            )
+        engines.check_settings(engine, self.engine_settings, catalog.instance_info(self.instance_type))
+        if engine != "tgi":
+            tgi_only = [
+                f for f in ("tgi_version", "max_input_tokens", "max_total_tokens") if getattr(self, f)
+            ]
+            if tgi_only:
+                raise ValueError(
+                    f"{', '.join(tgi_only)} apply to engine 'tgi' only; for engine {engine!r} use "
+                    "engine_settings (version, max_model_len)"
+                )
+            if self.codec is not None or self.prompt_format is not None:
+                raise ValueError(
+                    f"codec and prompt_format apply to engine 'tgi' only; engine {engine!r} serves the "
+                    "OpenAI chat schema, which the API speaks without them"
+                )
+            return self
+        names = catalog.tgi_env_names(self.tgi_version or catalog.TGI_DEFAULT_VERSION)
         if (
             self.max_input_tokens is not None
             and self.max_total_tokens is not None
@@ -205,6 +273,8 @@ class HuggingFaceEndpoint(_Hosted):
         return self
 
     def effective_codec(self) -> Api:
+        if self.effective_engine != "tgi":
+            return engines.ENGINES[self.effective_engine].codec  # type: ignore[return-value]
         if self.codec:
             return self.codec
         names = catalog.tgi_env_names(self.tgi_version or catalog.TGI_DEFAULT_VERSION)

@@ -71,6 +71,8 @@ class SageMakerEndpointProps:
     security_group_ids: tuple[str, ...] = ()
     autoscaling: AutoscalingProps | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # The host image the container needs (CUDA 13 images); None keeps SageMaker's default.
+    inference_ami_version: str | None = None
     # A Terraform expression that must also rename the model when it changes (the version id of
     # the Hugging Face token secret: the token sits in the environment, which cannot change in
     # place).
@@ -81,6 +83,8 @@ class SageMakerEndpointProps:
         data = asdict(self)
         for mutable in ("autoscaling", "tags", "name_salt"):  # applied in place, no new configuration needed
             data.pop(mutable)
+        if data["inference_ami_version"] is None:
+            data.pop("inference_ami_version")  # endpoints from before the field keep their names
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
@@ -155,6 +159,7 @@ class SageMakerEndpointConstruct(Construct):
                     container_startup_health_check_timeout_in_seconds=props.startup_health_check_timeout_seconds,
                     model_data_download_timeout_in_seconds=props.model_download_timeout_seconds,
                     volume_size_in_gb=props.volume_size_gb,
+                    inference_ami_version=props.inference_ami_version,
                 )
             ],
             tags=props.tags or None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf import LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack
@@ -16,6 +17,7 @@ from constructs import Construct
 from lambda_src.bedrock_ids import parse_model_ref
 from modules import bedrock_iam
 from modules import sagemaker_catalog as catalog
+from modules import sagemaker_engines as engines
 from modules.config import DeploymentConfig, StateSettings
 from modules.cross_account_config import ALL
 from modules.function_access import (
@@ -166,10 +168,7 @@ class InferenceApiStack(TerraformStack):
                 "model-artifacts",
                 props=ModelArtifactsProps(bucket_prefix=config.model_artifacts_bucket_prefix),
             )
-        planned: list[tuple[HostedEndpoint, str, dict[str, str], ModelData | None, str | None]] = []
-        for ep in hosted:
-            image, env, data, iam_uri = self._container(config, ep, config_dir, artifacts, token_env)
-            planned.append((ep, image, env, data, iam_uri))
+        planned = [(ep, self._container(config, ep, config_dir, artifacts, token_env)) for ep in hosted]
         lengths = {
             **expression_lengths(config),
             BUCKET_NAME: len(config.model_artifacts_bucket_prefix) + BUCKET_NAME_SUFFIX,
@@ -183,15 +182,15 @@ class InferenceApiStack(TerraformStack):
                     partition=self.partition,
                     region=config.region,
                     account=ACCOUNT,
-                    images=tuple(image for _, image, _, _, _ in planned),
-                    model_data_uris=tuple(uri for _, _, _, _, uri in planned if uri),
+                    images=tuple(c.image for _, c in planned),
+                    model_data_uris=tuple(c.iam_uri for _, c in planned if c.iam_uri),
                     endpoint_names=tuple(config.endpoint_name(ep) for ep in hosted),
                     uses_vpc=any(ep.vpc for ep in hosted),
                 ),
                 expression_lengths=lengths,
             ),
         )
-        for ep, image, env, data, _ in planned:
+        for ep, container in planned:
             name = config.endpoint_name(ep)
             scaling = ep.autoscaling
             SageMakerEndpointConstruct(
@@ -201,13 +200,14 @@ class InferenceApiStack(TerraformStack):
                     endpoint_name=name,
                     logical_name=_logical(ep.name),
                     execution_role_arn=role.role.arn,
-                    image=image,
+                    image=container.image,
+                    inference_ami_version=container.ami,
                     instance_type=ep.instance_type,
                     instance_count=ep.instance_count,
                     startup_health_check_timeout_seconds=ep.startup_health_check_timeout_seconds,
                     model_download_timeout_seconds=ep.model_download_timeout_seconds,
-                    environment=env,
-                    model_data=data,
+                    environment=container.environment,
+                    model_data=container.data,
                     volume_size_gb=ep.volume_size_gb,
                     kms_key_arn=ep.kms_key_arn,
                     network_isolation=ep.network_isolation,
@@ -215,8 +215,9 @@ class InferenceApiStack(TerraformStack):
                     security_group_ids=ep.vpc.security_group_ids if ep.vpc else (),
                     autoscaling=AutoscalingProps(**scaling.model_dump()) if scaling else None,
                     tags=dict(ep.tags),
+                    # Only models whose environment holds the token (from the Hub, not S3).
                     name_salt=f"{HF_TOKEN_DATA}.version_id"
-                    if token_env and isinstance(ep, HuggingFaceEndpoint)
+                    if token_env and isinstance(ep, HuggingFaceEndpoint) and ep.hf_model_id is not None
                     else None,
                 ),
                 # SageMaker checks the role's access when it creates the model.
@@ -263,9 +264,11 @@ class InferenceApiStack(TerraformStack):
         config_dir: Path,
         artifacts: ModelArtifacts | None,
         token_env: str | None,
-    ) -> tuple[str, dict[str, str], ModelData | None, str | None]:
+    ) -> Container:
         """Image, environment, model data and the model data's s3:// URI for IAM."""
         region = config.region
+        if isinstance(ep, HuggingFaceEndpoint) and ep.effective_engine != "tgi":
+            return _engine_container(ep, region, token_env)
         if isinstance(ep, HuggingFaceEndpoint):
             version = ep.tgi_version or catalog.TGI_DEFAULT_VERSION
             names = catalog.tgi_env_names(version)
@@ -284,7 +287,7 @@ class InferenceApiStack(TerraformStack):
             env.update(ep.environment)
             if token_env:
                 env.update(dict.fromkeys(names.token_names, token_env))
-            return catalog.tgi_image_uri(region, version), env, None, None
+            return Container(catalog.tgi_image_uri(region, version), env)
         if isinstance(ep, JumpStartEndpoint):
             spec = ep.spec()
             if spec:
@@ -298,17 +301,17 @@ class InferenceApiStack(TerraformStack):
                     "SM_NUM_GPUS": str(catalog.instance_info(ep.instance_type).accelerators),
                     **ep.environment,
                 }
-                return catalog.jumpstart_image_uri(spec, region), env, data, data.s3_uri
+                return Container(catalog.jumpstart_image_uri(spec, region), env, data, data.s3_uri)
             assert ep.image_uri and ep.model_data
             data = ModelData(
                 s3_uri=ep.model_data,
                 compressed=ep.model_data.endswith(".tar.gz"),
                 accept_eula=ep.gated and ep.accept_eula,
             )
-            return ep.image_uri, dict(ep.environment), data, data.s3_uri
+            return Container(ep.image_uri, dict(ep.environment), data, data.s3_uri)
         if isinstance(ep, CustomEndpoint):
             data = ModelData(s3_uri=ep.model_data, compressed=ep.model_data.endswith(".tar.gz"))
-            return ep.image_uri, dict(ep.environment), data, data.s3_uri
+            return Container(ep.image_uri, dict(ep.environment), data, data.s3_uri)
         assert isinstance(ep, CustomCodeEndpoint) and artifacts is not None
         archive = build_model_archive((config_dir / ep.code_dir).resolve(), name=ep.name)
         uploaded = artifacts.upload(ep.name, archive)
@@ -319,7 +322,38 @@ class InferenceApiStack(TerraformStack):
             "SAGEMAKER_REGION": region,
             **ep.environment,
         }
-        return ep.image_uri, env, ModelData(s3_uri=uploaded.model_uri, compressed=True), uploaded.iam_uri
+        return Container(
+            ep.image_uri, env, ModelData(s3_uri=uploaded.model_uri, compressed=True), uploaded.iam_uri
+        )
+
+
+@dataclass(frozen=True)
+class Container:
+    """What one endpoint's model runs: the image, its environment, the model data (and its s3://
+    URI for IAM), and the inference AMI the image needs (None: SageMaker's default)."""
+
+    image: str
+    environment: dict[str, str]
+    data: ModelData | None = None
+    iam_uri: str | None = None
+    ami: str | None = None
+
+
+def _engine_container(ep: HuggingFaceEndpoint, region: str, token_env: str | None) -> Container:
+    engine = ep.effective_engine
+    settings = ep.engine_settings
+    image, ami = engines.image(engine, region, settings.version)
+    data = None
+    model = ep.hf_model_id
+    if ep.model_data is not None:
+        data = ModelData(s3_uri=ep.model_data, compressed=ep.model_data.endswith(".tar.gz"))
+        model = engines.MODEL_DIR
+    assert model is not None  # the config requires one of the two
+    env = engines.environment(engine, settings, catalog.instance_info(ep.instance_type), model)
+    env.update(ep.environment)
+    if token_env and ep.hf_model_id is not None:
+        env[engines.TOKEN_ENV] = token_env
+    return Container(image, env, data, data.s3_uri if data else None, ami)
 
 
 class ModelAccessStack(TerraformStack):

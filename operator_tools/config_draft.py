@@ -190,12 +190,14 @@ class ConfigDraft:
     def endpoint_entry(
         self, model_id: str, instance_type: str, name: str | None = None, *, accept_eula: bool = False
     ) -> dict[str, Any]:
-        """A ``sagemaker.endpoints[]`` entry: JumpStart for a curated JumpStart id, else Hugging Face."""
+        """A ``sagemaker.endpoints[]`` entry: JumpStart for a curated JumpStart id, else Hugging Face
+        on vLLM (new configs name the engine; a config without one keeps TGI, the legacy engine)."""
         name = name or self.endpoint_name(model_id)
         if not is_jumpstart(model_id):
             return {
                 "kind": "huggingface",
                 "name": name,
+                "engine": "vllm",
                 "hf_model_id": model_id,
                 "instance_type": instance_type,
             }

@@ -24,13 +24,14 @@ from modules.sagemaker_config import TOKEN_ENV_NAMES
 
 # Model and endpoint-configuration names: "<name>-<8 hex of their definition>", so a change creates
 # new ones before the old are destroyed. The environment is sensitive (it may carry a token), so
-# only the hash of it is released from sensitivity.
+# only the hash of it is released from sensitivity. The inference AMI joins only when set, so
+# endpoints deployed before the variable existed keep their names.
 _DEFINITION = (
-    "jsonencode([var.image, var.environment, var.model_data_url, var.model_data_compressed, "
+    "jsonencode(concat([var.image, var.environment, var.model_data_url, var.model_data_compressed, "
     "var.accept_eula, var.instance_type, var.initial_instance_count, var.enable_network_isolation, "
     "var.vpc_subnet_ids, var.vpc_security_group_ids, var.volume_size_in_gb, var.kms_key_arn, "
     "var.container_startup_health_check_timeout_in_seconds, var.model_data_download_timeout_in_seconds, "
-    "local.execution_role_arn, local.huggingface_token_version])"
+    "local.execution_role_arn, local.huggingface_token_version], compact([var.inference_ami_version])))"
 )
 RAW_TOKEN = "one(data.aws_secretsmanager_secret_version.huggingface_token[*].secret_string)"  # noqa: S105
 _IMAGE_RE = r"^(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
@@ -80,6 +81,9 @@ def build() -> ModuleDoc:
         Variable("volume_size_in_gb", "number", "ML storage volume (only for types without local NVMe storage); null for the default.",
                  default=None),
         Variable("kms_key_arn", "string", "KMS key for the endpoint configuration's storage.", default=None),
+        Variable("inference_ami_version", "string",
+                 "Host image for the container; CUDA 13 engine images need al2-ami-sagemaker-inference-gpu-3-1 "
+                 "(see the README's engine table); null for SageMaker's default.", default=None),
         Variable("enable_network_isolation", "bool", "No outbound network for the container.", default=False),
         Variable("vpc_subnet_ids", "list(string)", "Subnets for the model's network interfaces; empty for none.", default=[]),
         Variable("vpc_security_group_ids", "list(string)", "Security groups with vpc_subnet_ids.", default=[]),
@@ -272,6 +276,7 @@ def build() -> ModuleDoc:
                     ),
                     "model_data_download_timeout_in_seconds": "${var.model_data_download_timeout_in_seconds}",
                     "volume_size_in_gb": "${var.volume_size_in_gb}",
+                    "inference_ami_version": "${var.inference_ami_version}",
                 },
                 "tags": "${var.tags}",
                 "lifecycle": replace_first,

@@ -20,12 +20,18 @@ ACCOUNT = "${data.aws_caller_identity.current.account_id}"
 HOSTED = (
     "mistral-7b",
     "zephyr-generate",
+    "qwen3-vllm",
+    "llama-sglang",
+    "mistral-lmi",
+    "bge-m3",
     "llama-3-1-8b",
     "llama-2-7b-chat",
     "tuned-llama",
     "summarizer",
     "pipeline-code",
 )
+# Hub models: the token is in their environment, so the token's version renames them.
+FROM_HUB = ("mistral-7b", "zephyr-generate", "qwen3-vllm", "mistral-lmi", "bge-m3")
 HASHED = re.compile(r"^full-(?P<name>[a-z0-9-]+)-[0-9a-f]{8}$")
 SALTED = re.compile(
     r'^full-(?P<name>[a-z0-9-]+)-\$\{substr\(sha256\("[0-9a-f]{8}-\$\{data\.aws_secretsmanager_secret_version'
@@ -83,7 +89,7 @@ def test_models_and_configs_are_versioned_and_replaced_before_destroy(full: Synt
     for name in HOSTED:
         model = _model(full, name)
         cfg = full.resources("aws_sagemaker_endpoint_configuration")[_logical(name)]
-        pattern = SALTED if name in ("mistral-7b", "zephyr-generate") else HASHED
+        pattern = SALTED if name in FROM_HUB else HASHED
         for resource in (model, cfg):
             m = pattern.match(resource["name"])
             assert m and m["name"] == name, resource["name"]
@@ -144,9 +150,9 @@ def test_huggingface_token_is_read_from_its_secret_and_never_written_out(
     assert local.startswith("${can(jsondecode(")
     fmt = full.doc["output"]["huggingface_token_format"]["value"]
     assert fmt.startswith("${nonsensitive(can(jsondecode(") and '"plain text"' in fmt
-    # Only models of huggingface endpoints carry the token.
+    # Only models of huggingface endpoints from the Hub carry the token (not one from S3).
     carriers = [n for n in HOSTED if "${local.huggingface_token}" in json.dumps(_model(full, n))]
-    assert carriers == ["mistral-7b", "zephyr-generate"]
+    assert carriers == list(FROM_HUB)
 
 
 def test_production_variants(full: Synth, config: dict[str, Any]) -> None:

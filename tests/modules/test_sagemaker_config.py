@@ -81,7 +81,7 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "network isolation on HF",
         _config(_hf(network_isolation=True)),
-        ["network_isolation: the TGI container downloads"],
+        ["network_isolation: the container downloads the model from the Hugging Face Hub"],
     ),
     (
         "token in environment",

@@ -78,14 +78,19 @@ def test_describe_hf_token(value: str, key: str, status: str, detail: str) -> No
 def test_instance_needs_count_autoscaling_peaks_and_update_headroom() -> None:
     needs = {n.instance_type: n for n in instance_needs(load_config(FULL_CONFIG))}
     g5 = needs["ml.g5.2xlarge"]
-    # mistral-7b scales to 3 (starts at 1); llama-3-1-8b runs 1.
-    assert (g5.peak, g5.update, g5.endpoints) == (4, 6, (("mistral-7b", 3), ("llama-3-1-8b", 1)))
+    # mistral-7b scales to 3 (starts at 1); mistral-lmi and llama-3-1-8b run 1 each.
+    assert (g5.peak, g5.update, g5.endpoints) == (
+        5,
+        8,
+        (("mistral-7b", 3), ("mistral-lmi", 1), ("llama-3-1-8b", 1)),
+    )
     assert sorted(needs) == [
         "ml.g5.12xlarge",
         "ml.g5.2xlarge",
         "ml.g5.4xlarge",
         "ml.g5.xlarge",
         "ml.g6.2xlarge",
+        "ml.g6e.2xlarge",
         "ml.p3.2xlarge",
     ]
 

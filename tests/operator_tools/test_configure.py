@@ -123,6 +123,7 @@ def test_flags_write_a_config_that_loads(
                 {
                     "kind": "huggingface",
                     "name": "mistral-7b-instruct-v0-3",
+                    "engine": "vllm",
                     "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
                     "instance_type": "ml.g5.2xlarge",
                 },
@@ -224,6 +225,7 @@ def test_flags_write_a_config_that_loads(
                         {
                             "kind": "huggingface",
                             "name": "mistral",
+                            "engine": "vllm",
                             "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
                             "instance_type": "ml.g5.2xlarg",
                         }
@@ -405,6 +407,7 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
                 {
                     "kind": "huggingface",
                     "name": "mistral",
+                    "engine": "vllm",
                     "hf_model_id": "mistralai/Mistral-7B-Instruct-v0.3",
                     "instance_type": "ml.g5.2xlarge",
                 }

@@ -35,11 +35,16 @@ Task = Literal["chat", "embedding"]
 # How a model is called on the wire. Bedrock: "converse" (default) or "invoke_model" (native
 # body, for models Converse cannot serve). SageMaker codecs: "tgi-messages" (TGI's OpenAI-style
 # messages API), "tgi-generate" (TGI /generate with a prompt format), "jumpstart-llama2-chat"
-# (JumpStart's dialog format), "content-handler" (described by ``content_handler``).
+# (JumpStart's dialog format), "content-handler" (described by ``content_handler``),
+# "openai-chat" (OpenAI's chat schema, as vLLM and SGLang serve it), "lmi-chat" (the same from
+# DJL LMI, which streams JSON lines), "tei-embed" (Text Embeddings Inference).
 Api = Literal[
     "converse",
     "invoke_model",
     "tgi-messages",
+    "openai-chat",
+    "lmi-chat",
+    "tei-embed",
     "tgi-generate",
     "jumpstart-llama2-chat",
     "content-handler",

@@ -12,7 +12,7 @@ from typing import Any
 
 from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
-from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for, sse_data
+from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for, json_lines, sse_data
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.aws_clients import AwsClients
 from lambda_src.chat import ChatResult, Delta
@@ -73,8 +73,9 @@ class SageMakerModel:
             raise map_aws_error(err, spec) from err
         events = response["Body"]
         parts = (e["PayloadPart"]["Bytes"] for e in events if "PayloadPart" in e)
+        frames = sse_data(parts) if codec.framing == "sse" else json_lines(parts)
         return DeltaStream(
-            self._mapped(codec.decode_stream(sse_data(parts), invocation)),
+            self._mapped(codec.decode_stream(frames, invocation)),
             close=response_closer(_raw(events)),
         )
 

@@ -200,6 +200,8 @@ class StopCutter:
 
 class Codec:
     name: ClassVar[str]
+    # How a response stream is cut into events: server-sent events, or one JSON object per line.
+    framing: ClassVar[str] = "sse"
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
         raise NotImplementedError
@@ -314,6 +316,48 @@ class TgiMessages(Codec):
             usage=_usage(payload.get("usage")),
             reasoning=(ReasoningBlock(thinking),) if thinking else (),
         )
+
+
+class OpenAiChat(TgiMessages):
+    """The OpenAI chat-completions schema as vLLM and SGLang serve it at ``/invocations``: TGI's
+    messages API but for structured output, which is OpenAI's ``response_format`` itself."""
+
+    name = "openai-chat"
+
+    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        invocation = super().encode(spec, request)
+        if request.response_format is None or request.structured_output is None:
+            return invocation
+        body = json.loads(invocation.body)
+        body["response_format"] = request.response_format.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        return Invocation(json.dumps(body).encode())
+
+
+class LmiChat(OpenAiChat):
+    """DJL LMI's chat schema: OpenAI's, but its stream is JSON lines (each a chunk, no ``[DONE]``)."""
+
+    name = "lmi-chat"
+    framing = "jsonlines"
+
+    def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
+        streamed = super().encode_stream(spec, request)
+        assert streamed is not None
+        return Invocation(streamed.body, accept="application/jsonlines")
+
+
+def json_lines(parts: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a JSON-lines stream split into arbitrary byte chunks (blank lines skipped)."""
+    buffer = b""
+    for part in parts:
+        buffer += part
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield line.strip().decode("utf-8", errors="replace")
+    if buffer.strip():
+        yield buffer.strip().decode("utf-8", errors="replace")
 
 
 def _tool_call_delta(raw: Any, codec: str) -> ToolCallDelta:
@@ -529,6 +573,8 @@ def _content_handler(spec: ModelSpec) -> Codec:
 
 CODECS: dict[str, Callable[[ModelSpec], Codec]] = {
     "tgi-messages": lambda _: TgiMessages(),
+    "openai-chat": lambda _: OpenAiChat(),
+    "lmi-chat": lambda _: LmiChat(),
     "tgi-generate": lambda _: TgiGenerate(),
     "jumpstart-llama2-chat": lambda _: JumpStartLlama2Chat(),
     "content-handler": _content_handler,

@@ -52,6 +52,13 @@ CONFIG = {
                 "endpoint_name": "tgi-endpoint",
                 "codec": "tgi-messages",
             },
+            # A vLLM container deployed elsewhere: OpenAI's chat schema at /invocations.
+            {
+                "kind": "existing_endpoint",
+                "name": "qwen",
+                "endpoint_name": "qwen-vllm",
+                "codec": "openai-chat",
+            },
             {
                 "kind": "existing_endpoint",
                 "name": "falcon",
@@ -109,6 +116,7 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
         FakeSts() as sts,
     ):
         sts.trust[EXPERIMENTS_ROLE] = None
+        sagemaker.containers["qwen-vllm"] = "vllm"
         sts.identities[ADMIN_CREDENTIALS.access_key] = (ADMIN_CREDENTIALS.secret_key, ADMIN_CALLER)
         keys.write_text(json.dumps({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": f"{openai.url}/v1"}))
         env = {

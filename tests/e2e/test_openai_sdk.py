@@ -27,6 +27,7 @@ def test_models_are_listed(client: openai.OpenAI) -> None:
         "throttled",
         "titan-embed",
         "tgi",
+        "qwen",
         "falcon",
         "gpt-mini",
     ]

@@ -14,6 +14,13 @@ A grammar (TGI's ``{"type": "json", "value": <schema>}``, as the messages API's
 schema. A messages body with ``reasoning_effort`` is answered as vLLM's reasoning parsers do:
 ``reasoning_content`` beside the content, counted in ``completion_tokens_details``.
 
+``containers`` names the engine behind an endpoint, and the fake then speaks its wire format:
+``"vllm"`` (also SGLang's): OpenAI's chat schema, ``response_format`` as OpenAI sends it, tool
+arguments as JSON text, streams as ``data: {...}`` events (usage only when
+``stream_options.include_usage``) and ``data: [DONE]``; ``"lmi"``: the same, but a stream is JSON
+lines (one chunk per line, no ``[DONE]``); ``"tei"``: ``{"inputs": text | [texts]}`` answered
+with one vector per text.
+
 ``POST /endpoints/{name}/invocations-response-stream`` answers in ``vnd.amazon.eventstream``
 ``PayloadPart`` events carrying the container's bytes. With ``"stream": true``, TGI's server-sent
 events (``data:{...}``, no space, as TGI writes them): chat completion chunks then
@@ -26,6 +33,7 @@ sent mid-stream; pacing and failures go through ``fake.stream`` (see streaming.p
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote
@@ -134,6 +142,8 @@ class FakeSageMakerRuntime(FakeAwsServer):
     def __init__(self, *, split_parts: bool = True) -> None:
         super().__init__()
         self.split_parts = split_parts
+        # endpoint name -> "vllm" | "lmi" | "tei"; others are TGI-style containers.
+        self.containers: dict[str, str] = {}
 
     def route(self, method: str, path: str) -> tuple[str, str] | None:
         parts = path.split("/")
@@ -146,9 +156,36 @@ class FakeSageMakerRuntime(FakeAwsServer):
         return None
 
     def default_reply(self, request: Recorded) -> Reply | Streamed:
+        engine = self.containers.get(str(request.target))
+        if engine is not None:
+            return self._engine_reply(engine, request)
         if request.operation == "InvokeEndpointWithResponseStream":
             return self._stream(request.body)
         return self._answer(request.body)
+
+    def _engine_reply(self, engine: str, request: Recorded) -> Reply | Streamed:
+        body = json.loads(request.body)
+        if engine == "tei":
+            inputs = body["inputs"]
+            texts = [inputs] if isinstance(inputs, str) else inputs
+            return Reply(200, [tei_vector(t) for t in texts])
+        answer = self._chat(body)
+        message = answer["choices"][0]["message"]
+        for call in message.get("tool_calls") or ():
+            call["function"]["arguments"] = json.dumps(call["function"]["arguments"])
+        schema = _openai_schema(body.get("response_format"))
+        if schema is not None and not message.get("tool_calls"):
+            message["content"] = json.dumps(instance(schema))
+        answer["choices"][0]["finish_reason"] = "tool_calls" if message.get("tool_calls") else "stop"
+        if request.operation != "InvokeEndpointWithResponseStream":
+            return Reply(200, answer)
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = chat_chunks(answer, include_usage=include_usage)
+        if engine == "lmi":
+            lines = [(json.dumps(c).encode() + b"\n", content) for c, content in chunks]
+            return payload_stream(lines, "application/jsonlines", split=self.split_parts)
+        events = [(sse(c), content) for c, content in chunks] + [(sse("[DONE]"), False)]
+        return payload_stream(events, "text/event-stream", split=self.split_parts)
 
     def _stream(self, raw: bytes) -> Streamed:
         try:
@@ -224,6 +261,23 @@ class FakeSageMakerRuntime(FakeAwsServer):
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
             "usage": usage,
         }
+
+
+def tei_vector(text: str, dimensions: int = 8) -> list[float]:
+    """A vector that depends on ``text`` only, as a TEI container would answer one."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(digest[i] / 255, 3) for i in range(dimensions)]
+
+
+def _openai_schema(response_format: Any) -> Any:
+    """The schema OpenAI's ``response_format`` asks for (``json_object``: any object), or None."""
+    if not isinstance(response_format, dict):
+        return None
+    if response_format.get("type") == "json_object":
+        return {"type": "object"}
+    if response_format.get("type") == "json_schema":
+        return response_format["json_schema"]["schema"]
+    return None
 
 
 def _grammar_schema(grammar: Any) -> Any:

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Discriminator, Field, StringConstraints, Tag, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
 
+from lambda_src import api_types
 from lambda_src.api_types import (
-    _FROZEN,
-    _LENIENT,
     MAX_MESSAGES,
     MAX_TOOLS,
     FunctionCall,
@@ -31,6 +39,11 @@ from lambda_src.api_types import (
     _tagged,
     tool_choice_discriminator,
 )
+
+# Built at the first /v1/responses request, not at import: a cold start that serves chat
+# completions does not pay for this API's schemas.
+_FROZEN = ConfigDict(**api_types._FROZEN, defer_build=True)
+_LENIENT = ConfigDict(**api_types._LENIENT, defer_build=True)
 
 STATELESS = "this API is stateless and keeps no {what}"
 RESEND = "send the whole conversation in input instead"

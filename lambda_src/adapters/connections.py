@@ -14,6 +14,8 @@ class Connection:
     model: str
     base_url: str
     api_key: str = field(repr=False)
-    # Azure OpenAI only.
+    # Azure OpenAI only (no api_version: Azure's v1 API).
     api_version: str | None = None
     deployment: str | None = None
+    # openai_compatible only: the provider entry's extra headers, as (name, value) pairs.
+    headers: tuple[tuple[str, str], ...] = ()

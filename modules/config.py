@@ -40,7 +40,7 @@ from lambda_src.openai_compatible import (
     base_url_problem,
 )
 from lambda_src.retired_providers import RETIRED
-from modules import aws_limits, bedrock_catalog, bedrock_iam, web_adapter
+from modules import aws_limits, bedrock_catalog, bedrock_iam, provider_models, web_adapter
 from modules import sagemaker_catalog as catalog
 from modules.config_types import (
     CallerPrincipal,
@@ -590,12 +590,18 @@ class DeploymentConfig(StrictModel):
         return lam.web_adapter_layer_arn or web_adapter.layer_arn(self.region, lam.architecture)
 
     def lifecycle_notes(self) -> list[str]:
-        """Configured Bedrock models past ACTIVE in the pinned lifecycle table."""
+        """Configured Bedrock models past ACTIVE in the pinned lifecycle table, and third-party
+        model names their provider retired or deprecated."""
         notes = []
         for i, model in enumerate(self.bedrock.models):
             base = parse_model_ref(model.model_id).base_model_id
             if base and (note := bedrock_catalog.lifecycle_note(base)):
                 notes.append(f"bedrock.models[{i}]: {note}")
+        counters: dict[str, int] = {}
+        for provider, m in self.third_party.models():
+            i = counters[provider] = counters.get(provider, -1) + 1
+            if note := provider_models.retired_note(provider, m.model):
+                notes.append(f"third_party.{provider}.models[{i}]: {note}")
         return notes
 
     def _public_ids(self) -> Iterator[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -556,3 +557,31 @@ def test_only_the_local_server_may_name_a_loopback_http_url(tmp_path: Path) -> N
         load_config(path, local_server=True).third_party.openai_compatible[0].base_url
         == "http://localhost:8000/v1"
     )
+
+
+def test_a_retired_third_party_model_name_gets_a_note_naming_its_replacement(tmp_path: Path) -> None:
+    data = _with(third_party={"cohere": {"models": ["command-a-03-2025", "command-r-plus"]}})
+
+    notes = load_config(write_config(tmp_path, data)).lifecycle_notes()
+
+    assert notes == [
+        "third_party.cohere.models[1]: cohere model 'command-r-plus' was deprecated on 2025-09-15 "
+        "(checked 2026-11-29): use 'command-a-03-2025'"
+    ]
+
+
+def test_no_example_names_a_retired_third_party_model() -> None:
+    """The README's JSON examples and the example configs use current names only."""
+    from modules.provider_models import RETIRED_NAMES
+    from tests.support import REPO_ROOT
+
+    retired = {name for names in RETIRED_NAMES.values() for name in names}
+    readme = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", readme, flags=re.DOTALL)
+    examples = [
+        p.read_text() for p in (*REPO_ROOT.glob("examples/**/*.json"), *REPO_ROOT.glob("config/*.json"))
+    ]
+    assert len(blocks) > 10
+    for text in (*blocks, *examples):
+        named = set(re.findall(r'"([\w.:/@+-]+)"', text))
+        assert not named & retired, named & retired

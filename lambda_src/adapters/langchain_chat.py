@@ -74,20 +74,7 @@ def _openai(c: Connection, timeout: float, retries: int) -> BaseChatModel:
         base_url=c.base_url,
         timeout=timeout,
         max_retries=retries,
-        default_headers={"User-Agent": USER_AGENT},
-        stream_usage=False,
-    )
-
-
-def _openai_compatible(c: Connection, timeout: float, retries: int) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(
-        model=c.model,
-        api_key=c.api_key,
-        base_url=c.base_url,
-        timeout=timeout,
-        max_retries=retries,
+        # Extra headers: an openai_compatible entry's (validated: no credentials).
         default_headers={**dict(c.headers), "User-Agent": USER_AGENT},
         stream_usage=False,
     )
@@ -209,7 +196,7 @@ FLAVORS: dict[str, Flavor] = {
     "openai": Flavor(_openai),
     "azure_openai": Flavor(_azure),
     # max_tokens under that name: vLLM, TGI, DeepSeek and others do not all know max_completion_tokens.
-    "openai_compatible": Flavor(_openai_compatible, max_tokens_in_body=True),
+    "openai_compatible": Flavor(_openai, max_tokens_in_body=True),
     "anthropic": Flavor(_anthropic, tool_choice=_anthropic_choice, leading_system=True),
     "cohere": Flavor(
         _cohere,

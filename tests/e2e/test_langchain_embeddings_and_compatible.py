@@ -19,18 +19,11 @@ from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from lambda_src.token_arrays import VOCABULARY_FILE
 from modules import token_vocabulary
 from tests.e2e.conftest import ADMIN_CALLER, CONFIG, OPENAI_KEY, Fakes, Served, _serve
+from tests.e2e.test_openai_sdk import WEATHER
 from tests.fakes.openai_compatible import FakeChatCompletions
 
 GROQ_KEY = "gsk-e2e-3f9a"
 GROQ_MODEL = "llama-3.3-70b-versatile"
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -186,5 +186,5 @@ _OWNER_RE = re.compile(r"[^a-z0-9-]")
 
 def owned_by(spec: ModelSpec) -> str:
     """The ``owned_by`` field of the OpenAI model list."""
-    owner = spec.base_model_provider or spec.provider
+    owner = spec.base_model_provider or (spec.connection.name if spec.connection else spec.provider)
     return _OWNER_RE.sub("-", owner.lower())

@@ -154,7 +154,7 @@ def test_an_openai_compatible_provider_answers_with_its_key_from_the_keys_file(s
     )
 
     assert completion.choices[0].message.content == "echo: bonjour"
-    assert "llama-fast" in [m.id for m in client.models.list()]
+    assert ("llama-fast", "groq") in [(m.id, m.owned_by) for m in client.models.list()]
     (sent,) = served.groq.requests
     assert sent.path == "/openai/v1/chat/completions"
     assert sent.headers["authorization"] == f"Bearer {GROQ_KEY}"

@@ -113,6 +113,8 @@ def test_third_party_models_and_dev_settings(variant_synth: Synth) -> None:
         "headers": {"X-Team": "search"},
     }
     env = variant_synth.resources("aws_lambda_function")["this"]["environment"]["variables"]
+    # Only scripts/serve lets openai_compatible base URLs be plain http on loopback.
+    assert "ALLOW_LOOPBACK_UPSTREAMS" not in env
     assert (
         env["ADMIN_PRINCIPALS"] == "arn:aws:iam::111122223333:role/Admin,arn:aws:iam::111122223333:user/alice"
     )

@@ -11,6 +11,7 @@ import binascii
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from lambda_src.json_schema import schema_problem
+from lambda_src.reasoning import ReasoningBlock, blocks_of
 
 # Body-level limits, well above what a model takes and well below what hurts the function.
 MAX_MESSAGES = 4096
@@ -245,12 +249,21 @@ class AssistantMessage(BaseModel):
     content: AssistantContent | None = None
     tool_calls: tuple[ToolCall, ...] | None = None
     name: str | None = None
+    # The model's thinking as this API returned it; sent back unchanged with its signature, the
+    # provider gets its thinking blocks back (see lambda_src.reasoning).
+    reasoning_content: str | None = None
+    reasoning_signature: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _has_something(self) -> AssistantMessage:
         if not text_of(self.content) and not self.tool_calls:
             raise ValueError("an assistant message needs content or tool_calls")
+        self.reasoning_blocks  # noqa: B018 - raises ValueError when the two reasoning fields disagree
         return self
+
+    @property
+    def reasoning_blocks(self) -> tuple[ReasoningBlock, ...]:
+        return blocks_of(self.reasoning_content, self.reasoning_signature)
 
 
 class ToolMessage(BaseModel):
@@ -322,15 +335,19 @@ class NamedToolChoice(BaseModel):
     function: NamedFunction
 
 
+def tool_choice_discriminator(named: type[BaseModel], shape: str) -> Discriminator:
+    """A mode (``none``, ``auto``, ``required``) or the ``named`` function, as ``shape`` shows it."""
+    return Discriminator(
+        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", named: "<named>"}),
+        custom_error_type="invalid_tool_choice",
+        custom_error_message=f"tool_choice must be 'none', 'auto', 'required' or {shape}",
+    )
+
+
 ToolChoice = Annotated[
     Annotated[Literal["none", "auto", "required"], Tag("<mode>")]
     | Annotated[NamedToolChoice, Tag("<named>")],
-    Discriminator(
-        lambda v: _tagged(v, {str: "<mode>", dict: "<named>", NamedToolChoice: "<named>"}),
-        custom_error_type="invalid_tool_choice",
-        custom_error_message="tool_choice must be 'none', 'auto', 'required' or "
-        '{"type": "function", "function": {"name": ...}}',
-    ),
+    tool_choice_discriminator(NamedToolChoice, '{"type": "function", "function": {"name": ...}}'),
 ]
 Stop = Annotated[
     Annotated[str, StringConstraints(min_length=1), Tag("<str>")]
@@ -353,11 +370,89 @@ class StreamOptions(BaseModel):
     include_usage: bool | None = None
 
 
-class ResponseFormat(BaseModel):
+# --- structured output (response_format) ---------------------------------------------------------
+
+
+class TextFormat(BaseModel):
     model_config = _FROZEN
 
-    # Structured output is not offered: every model here answers in text.
     type: Literal["text"]
+
+
+class JsonObjectFormat(BaseModel):
+    model_config = _FROZEN
+
+    type: Literal["json_object"]
+
+
+class JsonSchemaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    # OpenAI's rule for the name (it also names the forced tool where a model answers through one).
+    name: ToolName
+    description: str | None = None
+    # ``schema`` as the wire spells it (the attribute name would shadow BaseModel.schema).
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool | None = None
+
+    @field_validator("schema_")
+    @classmethod
+    def _usable(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        problem = json_problem(schema) or schema_problem(schema)
+        if problem:
+            raise ValueError(f"the response_format schema cannot be used: {problem}")
+        return schema
+
+
+class JsonSchemaFormat(BaseModel):
+    model_config = _FROZEN
+
+    type: Literal["json_schema"]
+    json_schema: JsonSchemaSpec
+
+
+ResponseFormat = Annotated[
+    Annotated[TextFormat, Tag("<text>")]
+    | Annotated[JsonObjectFormat, Tag("<json_object>")]
+    | Annotated[JsonSchemaFormat, Tag("<json_schema>")],
+    Discriminator(
+        lambda v: (
+            f"<{kind}>"
+            if (kind := _field(v, "type")) in ("text", "json_object", "json_schema")
+            else "<unknown>"
+        ),
+        custom_error_type="invalid_response_format",
+        custom_error_message="response_format.type must be 'text', 'json_object' or 'json_schema'",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class StructuredOutput:
+    """What a request asks the answer to be, whichever API shape asked (``response_format`` here,
+    ``text.format`` in the Responses API): a JSON object (``schema`` None) or JSON matching
+    ``schema``. Adapters send it to the model their way; every answer is checked against it."""
+
+    name: str = "json_object"
+    schema: dict[str, Any] | None = None
+    description: str | None = None
+    strict: bool = False
+
+    @classmethod
+    def of(
+        cls, response_format: TextFormat | JsonObjectFormat | JsonSchemaFormat | None
+    ) -> StructuredOutput | None:
+        if isinstance(response_format, JsonObjectFormat):
+            return cls()
+        if isinstance(response_format, JsonSchemaFormat):
+            spec = response_format.json_schema
+            return cls(spec.name, spec.schema_, spec.description, bool(spec.strict))
+        return None
+
+
+# OpenAI's reasoning_effort values; each adapter maps them to its model's setting.
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+ServiceTier = Literal["auto", "default", "flex", "priority", "scale"]
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -381,6 +476,8 @@ class ChatCompletionRequest(BaseModel):
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+    reasoning_effort: ReasoningEffort | None = None
+    service_tier: ServiceTier | None = None
     # Accepted for compatibility; each is documented as ignored or checked below.
     n: Annotated[int, Field(ge=1, le=1)] | None = None
     logprobs: bool | None = None
@@ -428,6 +525,10 @@ class ChatCompletionRequest(BaseModel):
     @property
     def include_usage_chunk(self) -> bool:
         return bool(self.stream_options and self.stream_options.include_usage)
+
+    @property
+    def structured_output(self) -> StructuredOutput | None:
+        return StructuredOutput.of(self.response_format)
 
 
 # OpenAI's limit for one input, in tokens; LangChain's OpenAIEmbeddings cuts texts at 8191.

@@ -22,6 +22,7 @@ from lambda_src.routes.embeddings import embeddings
 from lambda_src.routes.health import health
 from lambda_src.routes.models import list_models
 from lambda_src.routes.not_implemented import completions
+from lambda_src.routes.responses import create_response
 from lambda_src.telemetry import logger, metrics
 
 __all__ = ["app", "logger", "metrics"]
@@ -33,6 +34,7 @@ app = Starlette(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/embeddings", embeddings, methods=["POST"]),
         Route("/v1/completions", completions, methods=["POST"]),
+        Route("/v1/responses", create_response, methods=["POST"]),
     ],
     middleware=[Middleware(RequestScope)],
     exception_handlers={

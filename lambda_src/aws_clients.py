@@ -8,7 +8,6 @@ come within botocore's refresh window (15 minutes) of expiry, and then AssumeRol
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,11 +18,16 @@ from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 
 from lambda_src import request_context
+from lambda_src.lru import Lru
 
 ROLE_SESSION_NAME = "llm-inference-api"
 # Role chaining (the function's role assuming another) caps sessions at one hour.
 ROLE_SESSION_SECONDS = 3600
 CONNECT_TIMEOUT_SECONDS = 10.0
+# Clients and role sessions kept per container: far above what an inventory needs, low enough
+# that specs naming ever new regions or external ids cannot exhaust memory.
+MAX_CLIENTS = 64
+MAX_ROLE_SESSIONS = 32
 
 Clock = Callable[[], datetime]
 TRACE_HEADER = "X-Amzn-Trace-Id"
@@ -84,9 +88,9 @@ class AwsClients:
         self._session = session or boto3.Session()
         self._config = config or client_config(60.0)
         self._clock = clock
-        self._clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
-        self._sessions: dict[tuple[str, str | None], boto3.Session] = {}
-        self._lock = threading.RLock()  # AssumeRole needs an STS client while a client is made
+        # Bounded: an admin's custom spec may name any region and external id.
+        self._clients: Lru[tuple[str, str | None, str | None, str | None], Any] = Lru(MAX_CLIENTS)
+        self._sessions: Lru[tuple[str, str | None], boto3.Session] = Lru(MAX_ROLE_SESSIONS)
 
     def get(
         self,
@@ -96,32 +100,27 @@ class AwsClients:
         external_id: str | None = None,
     ) -> Any:
         key = (service, region, role_arn, external_id)
-        client = self._clients.get(key)
-        if client is None:
-            with self._lock:
-                client = self._clients.get(key)
-                if client is None:
-                    session = self._role_session(role_arn, external_id) if role_arn else self._session
-                    client = session.client(service, region_name=region, config=self._config)
-                    client.meta.events.register("before-sign", propagate_trace)
-                    self._clients[key] = client
+        return self._clients.get_or_make(key, lambda: self._client(service, region, role_arn, external_id))
+
+    def _client(self, service: str, region: str | None, role_arn: str | None, external_id: str | None) -> Any:
+        session = self._role_session(role_arn, external_id) if role_arn else self._session
+        client = session.client(service, region_name=region, config=self._config)
+        client.meta.events.register("before-sign", propagate_trace)
         return client
 
     def _role_session(self, role_arn: str, external_id: str | None) -> boto3.Session:
-        key = (role_arn, external_id)
-        session = self._sessions.get(key)
-        if session is None:
-            base = self._session._session  # the botocore session behind boto3's
-            role_session = botocore.session.Session()
-            # Share the loaded service models: a second loader would read them from disk again.
-            role_session.register_component("data_loader", base.get_component("data_loader"))
-            provider = _AssumedRoleProvider(
-                functools.partial(self._assume, role_arn, external_id), self._clock
-            )
-            role_session.register_component("credential_provider", CredentialResolver([provider]))
-            session = boto3.Session(botocore_session=role_session, region_name=self._session.region_name)
-            self._sessions[key] = session
-        return session
+        return self._sessions.get_or_make(
+            (role_arn, external_id), lambda: self._new_role_session(role_arn, external_id)
+        )
+
+    def _new_role_session(self, role_arn: str, external_id: str | None) -> boto3.Session:
+        base = self._session._session  # the botocore session behind boto3's
+        role_session = botocore.session.Session()
+        # Share the loaded service models: a second loader would read them from disk again.
+        role_session.register_component("data_loader", base.get_component("data_loader"))
+        provider = _AssumedRoleProvider(functools.partial(self._assume, role_arn, external_id), self._clock)
+        role_session.register_component("credential_provider", CredentialResolver([provider]))
+        return boto3.Session(botocore_session=role_session, region_name=self._session.region_name)
 
     def _assume(self, role_arn: str, external_id: str | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {

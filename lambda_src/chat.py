@@ -19,6 +19,7 @@ from typing import Any, Literal
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.exceptions import ConfigurationError, InvalidRequestError
 from lambda_src.inventory import ModelSpec
+from lambda_src.reasoning import ReasoningBlock, reasoning_text, signature_of
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
 # model_kwargs keys that act as defaults for the request's own generation settings.
@@ -40,6 +41,8 @@ def token_count(value: Any) -> int:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Part of completion_tokens, where the provider reports it.
+    reasoning_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -60,6 +63,9 @@ class ChatResult:
     tool_calls: tuple[ToolCallResult, ...] = ()
     finish_reason: FinishReason = "stop"
     usage: Usage = field(default_factory=Usage)
+    reasoning: tuple[ReasoningBlock, ...] = ()
+    # The service tier that served the answer, where the provider says.
+    service_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,12 +134,24 @@ def new_completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex}"
 
 
-def _usage(usage: Usage) -> dict[str, int]:
-    return {
+def _usage(usage: Usage) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    if usage.reasoning_tokens:
+        body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return body
+
+
+def _reasoning_fields(blocks: Sequence[ReasoningBlock]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if (text := reasoning_text(blocks)) is not None:
+        fields["reasoning_content"] = text
+    if (signature := signature_of(blocks)) is not None:
+        fields["reasoning_signature"] = signature
+    return fields
 
 
 def _tool_calls(result: ChatResult) -> list[dict[str, Any]]:
@@ -148,9 +166,10 @@ def completion_body(
 ) -> dict[str, Any]:
     """A ``chat.completion`` object."""
     message: dict[str, Any] = {"role": "assistant", "content": result.content, "refusal": None}
+    message.update(_reasoning_fields(result.reasoning))
     if result.tool_calls:
         message["tool_calls"] = _tool_calls(result)
-    return {
+    body = {
         "id": completion_id,
         "object": "chat.completion",
         "created": int(time.time()) if created is None else created,
@@ -161,6 +180,9 @@ def completion_body(
         "usage": _usage(result.usage),
         "system_fingerprint": None,
     }
+    if result.service_tier:
+        body["service_tier"] = result.service_tier
+    return body
 
 
 # --- the delta stream every adapter produces ----------------------------------------------------
@@ -182,6 +204,21 @@ class ToolCallDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of thinking block ``block``: text, its signature (sent last), or redacted data."""
+
+    block: int
+    text: str = ""
+    signature: str | None = None
+    redacted: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ServiceTierDelta:
+    tier: str
+
+
+@dataclass(frozen=True)
 class FinishDelta:
     reason: FinishReason
 
@@ -191,11 +228,15 @@ class UsageDelta:
     usage: Usage
 
 
-Delta = TextDelta | ToolCallDelta | FinishDelta | UsageDelta
+Delta = TextDelta | ReasoningDelta | ToolCallDelta | FinishDelta | UsageDelta | ServiceTierDelta
 
 
 def deltas_of(result: ChatResult) -> Iterator[Delta]:
-    """A complete answer as deltas: one content delta, one per tool call, finish, usage."""
+    """A complete answer as deltas: reasoning, one content delta, one per tool call, finish, usage."""
+    for index, block in enumerate(result.reasoning):
+        yield ReasoningDelta(index, block.text, block.signature, block.redacted)
+    if result.service_tier:
+        yield ServiceTierDelta(result.service_tier)
     if result.content:
         yield TextDelta(result.content)
     for index, call in enumerate(result.tool_calls):
@@ -211,9 +252,15 @@ def fold(deltas: Iterable[Delta]) -> ChatResult:
     heads: dict[int, tuple[str, str]] = {}
     finish: FinishReason = "stop"
     usage = Usage()
+    reasoning = _ReasoningParts()
+    tier: str | None = None
     for delta in deltas:
         if isinstance(delta, TextDelta):
             text.append(delta.text)
+        elif isinstance(delta, ReasoningDelta):
+            reasoning.add(delta)
+        elif isinstance(delta, ServiceTierDelta):
+            tier = delta.tier
         elif isinstance(delta, ToolCallDelta):
             if delta.index not in heads:
                 heads[delta.index] = (delta.id or f"call_{delta.index}", delta.name or "")
@@ -225,7 +272,31 @@ def fold(deltas: Iterable[Delta]) -> ChatResult:
     tool_calls = tuple(
         ToolCallResult(heads[i][0], heads[i][1], "".join(calls[i]) or "{}") for i in sorted(heads)
     )
-    return ChatResult("".join(text) or None, tool_calls, finish, usage)
+    return ChatResult("".join(text) or None, tool_calls, finish, usage, reasoning.blocks(), tier)
+
+
+class _ReasoningParts:
+    """Thinking blocks put together from their deltas, in the order they started."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, list[str]] = {}
+        self._signatures: dict[int, str] = {}
+        self._redacted: dict[int, bytes] = {}
+
+    def add(self, delta: ReasoningDelta) -> None:
+        self._texts.setdefault(delta.block, []).append(delta.text)
+        if delta.signature:
+            self._signatures[delta.block] = delta.signature
+        if delta.redacted is not None:
+            self._redacted[delta.block] = self._redacted.get(delta.block, b"") + delta.redacted
+
+    def blocks(self) -> tuple[ReasoningBlock, ...]:
+        return tuple(
+            ReasoningBlock(redacted=self._redacted[i])
+            if i in self._redacted
+            else ReasoningBlock("".join(self._texts[i]), self._signatures.get(i))
+            for i in self._texts
+        )
 
 
 class ChunkEncoder:
@@ -247,6 +318,7 @@ class ChunkEncoder:
         self._finish: FinishReason = "stop"
         self._usage = Usage()
         self._tool_calls = False
+        self._reasoning = _ReasoningParts()
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -259,6 +331,12 @@ class ChunkEncoder:
         """The chunk for ``delta`` (None for what is only sent at the end: finish, usage)."""
         if isinstance(delta, TextDelta):
             return self._chunk({"content": delta.text}) if delta.text else None
+        if isinstance(delta, ReasoningDelta):
+            self._reasoning.add(delta)
+            return self._chunk({"reasoning_content": delta.text}) if delta.text else None
+        if isinstance(delta, ServiceTierDelta):
+            self._base["service_tier"] = delta.tier
+            return None
         if isinstance(delta, ToolCallDelta):
             self._tool_calls = True
             call: dict[str, Any] = {"index": delta.index}
@@ -278,6 +356,9 @@ class ChunkEncoder:
     def finish(self) -> Iterator[dict[str, Any]]:
         # A model that called tools and stopped for it says "stop" on some providers.
         finish = "tool_calls" if self._tool_calls and self._finish == "stop" else self._finish
+        # The signature covers every thinking block, so it goes once, when all are known.
+        if (signature := signature_of(self._reasoning.blocks())) is not None:
+            yield self._chunk({"reasoning_signature": signature})
         yield self._chunk({}, finish)
         if self._include_usage:
             yield {**self._base, "choices": [], "usage": _usage(self._usage)}

@@ -14,6 +14,7 @@
     ├── NotImplementedRouteError    501 server_error / not_implemented
     │   └── ProviderNotSupportedError   501 server_error / provider_not_supported
     ├── UpstreamError               502 server_error / upstream_error
+    │   └── AnswerFormatError           502 server_error / response_format_mismatch
     ├── ServiceUnavailableError     503 server_error / service_unavailable
     └── UpstreamTimeoutError        504 server_error / upstream_timeout
 
@@ -110,6 +111,10 @@ class ProviderNotSupportedError(NotImplementedRouteError, code="provider_not_sup
 
 class UpstreamError(ApiError, status=502, type="server_error", code="upstream_error"):
     """The model's service failed or answered with something that cannot be understood."""
+
+
+class AnswerFormatError(UpstreamError, code="response_format_mismatch", should_retry=False):
+    """The model's answer is not what ``response_format`` asked for."""
 
 
 class ServiceUnavailableError(ApiError, status=503, type="server_error", code="service_unavailable"):

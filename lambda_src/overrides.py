@@ -7,12 +7,14 @@ Two extension fields of the chat request (``extra_body`` in the OpenAI SDKs):
 - ``model_overrides``: ``{"model_kwargs": {...}, "endpoint_kwargs": {...}}`` merged into the
   inventory entry named by ``model`` (keys given replace the entry's; the others stay).
 
-Who may send them: only when the stage is exactly ``dev`` (``STAGE``) and the caller's IAM
-principal (:mod:`lambda_src.principals`) is one of ``ADMIN_PRINCIPALS``. A ``role_arn`` in a
-custom spec must be one of ``OVERRIDE_ROLE_ARNS``, the roles the function's own IAM policy lets
-it assume for overrides (empty outside dev). Every refusal is a 403 raised before anything is
-read or called (keys, STS, a model); the fields are validated only after the caller passed, so
-a refused caller learns nothing about the schema. Each refusal and each accepted override is
+Who may send them: only when the stage is exactly ``dev`` (``STAGE``), the caller's IAM
+principal (:mod:`lambda_src.principals`) is one of ``ADMIN_PRINCIPALS``, and the request carries
+a presigned identity STS confirms to be that caller (:mod:`lambda_src.admin_identity`). A
+``role_arn`` in a custom spec must be one of ``OVERRIDE_ROLE_ARNS``, the roles the function's own
+IAM policy lets it assume for overrides (empty outside dev). Every refusal is a 403 raised
+before anything is read or called (keys, STS AssumeRole, a model; only the identity check asks
+STS); the fields are validated only after the caller passed, so a refused caller learns nothing
+about the schema. Each refusal and each accepted override is
 logged with the caller.
 """
 
@@ -22,6 +24,7 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from lambda_src import admin_identity
 from lambda_src.adapters import jsonpath
 from lambda_src.adapters.prompts import TemplateError, check_template
 from lambda_src.adapters.sagemaker_codecs import CODECS
@@ -33,6 +36,7 @@ from lambda_src.inventory_loader import load_inventory
 from lambda_src.model_lookup import check_provider_enabled, find_model
 from lambda_src.principals import is_one_of
 from lambda_src.request_body import describe_validation_error
+from lambda_src.request_context import RequestContext
 from lambda_src.retired_providers import RETIRED
 from lambda_src.settings import Settings
 from lambda_src.telemetry import logger
@@ -73,12 +77,16 @@ def which(request: ChatCompletionRequest) -> str | None:
     return None
 
 
-def chat_spec(request: ChatCompletionRequest, settings: Settings, caller: str | None) -> ModelSpec:
-    """The model spec to call for ``request``: from the inventory, with the caller's overrides."""
+def chat_spec(
+    request: ChatCompletionRequest, settings: Settings, context: RequestContext | None
+) -> ModelSpec:
+    """The model spec to call for ``request``: from the inventory, with the caller's overrides.
+    With an override it may call STS (the admin's identity): run it off the event loop."""
     field = which(request)
     if field is None:
         return find_model(request.model, "chat", settings)
-    authorize(field, settings, caller)
+    caller = context.caller_arn if context else None
+    authorize(field, settings, context)
     if request.custom_model is not None and request.model_overrides is not None:
         raise InvalidRequestError(
             "send either custom_model or model_overrides, not both (put the kwargs in the spec)",
@@ -96,11 +104,20 @@ def chat_spec(request: ChatCompletionRequest, settings: Settings, caller: str | 
     return spec
 
 
-def authorize(field: str, settings: Settings, caller: str | None) -> None:
+def authorize(field: str, settings: Settings, context: RequestContext | None) -> None:
+    caller = context.caller_arn if context else None
     if not settings.is_dev:
         _deny(field, caller, "the stage is not dev")
-    if not is_one_of(caller, settings.admin_principals):
+    if context is None or caller is None or not is_one_of(caller, settings.admin_principals):
         _deny(field, caller, "the caller is not an admin principal" if caller else "no IAM caller")
+    # The context names an admin; the presigned identity proves the caller is that admin.
+    admin_identity.verify(
+        context.admin_identity,
+        caller=caller,
+        audience=context.domain_name,
+        region=settings.region,
+        timeout=context.remaining(),
+    )
 
 
 def check_role(spec: ModelSpec, settings: Settings, caller: str | None) -> None:

@@ -25,7 +25,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 # Error types whose messages are written in this package (validators, discriminators).
 _OWN_MESSAGES = frozenset(
     {"value_error", "invalid_role", "invalid_content", "invalid_content_part", "invalid_tool_choice"}
-    | {"invalid_stop", "invalid_input"}
+    | {"invalid_stop", "invalid_input", "invalid_item", "invalid_tool"}
 )
 _EXPECTED = {
     "string_type": "a string",

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from lambda_src import identity_header
 from lambda_src.exceptions import InvalidRequestError
 
 REQUEST_CONTEXT_HEADER = "x-amzn-request-context"
@@ -40,6 +41,10 @@ class RequestContext:
     # time.monotonic() value by which the answer must be complete.
     deadline: float
     trace_header: str | None = None
+    # ``requestContext.domainName``: the host name the client called.
+    domain_name: str | None = None
+    # The caller's presigned identity (:mod:`lambda_src.admin_identity`), sent for overrides.
+    admin_identity: str | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -110,4 +115,10 @@ def from_headers(
         caller_arn=_caller(request_context),
         deadline=deadline,
         trace_header=trace,
+        domain_name=_text(request_context.get("domainName")),
+        admin_identity=_single(headers, identity_header.HEADER),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -7,9 +7,16 @@ from typing import Any
 
 from starlette.responses import Response
 
-from lambda_src.exceptions import ApiError
+from lambda_src import request_context
+from lambda_src.exceptions import ApiError, ConfigurationError
 
 JSON = "application/json"
+# What callers learn of a misconfiguration: the details (ARNs, account ids, parameter and key
+# names) are for the operators, in the request's log line.
+MISCONFIGURED = (
+    "The deployment is misconfigured; its operators can find the cause in the function's logs "
+    "under request id {request_id}."
+)
 
 
 def error_body(
@@ -23,8 +30,15 @@ def error_body(
     return {"error": {"message": message, "type": type, "code": code, "param": param}}
 
 
+def public_message(err: ApiError) -> str:
+    if isinstance(err, ConfigurationError):
+        context = request_context.current()
+        return MISCONFIGURED.format(request_id=context.request_id if context else "unknown")
+    return err.message
+
+
 def api_error_body(err: ApiError) -> dict[str, Any]:
-    return error_body(err.message, type=err.type, code=err.code, param=err.param)
+    return error_body(public_message(err), type=err.type, code=err.code, param=err.param)
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

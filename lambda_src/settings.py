@@ -64,6 +64,8 @@ class Settings:
     admin_principals: tuple[str, ...] = ()
     override_role_arns: tuple[str, ...] = ()
     allow_loopback_upstreams: bool = False
+    # The function's region (Lambda sets AWS_REGION): admin identity tokens are presigned for its STS.
+    region: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -95,6 +97,7 @@ class Settings:
             admin_principals=_arns(ADMIN_PRINCIPALS, env.get(ADMIN_PRINCIPALS)),
             override_role_arns=_arns(OVERRIDE_ROLE_ARNS, env.get(OVERRIDE_ROLE_ARNS)),
             allow_loopback_upstreams=_flag(ALLOW_LOOPBACK_UPSTREAMS, env.get(ALLOW_LOOPBACK_UPSTREAMS)),
+            region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip(),
         )
 
 

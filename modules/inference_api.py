@@ -60,6 +60,8 @@ class InferenceApiProps:
     timeout_seconds: int
     reserved_concurrency: int
     log_retention_days: int
+    # Lambda's name for it (APPLICATION_LOG_LEVELS): DEBUG, INFO, WARN or ERROR.
+    application_log_level: str
     auth_type: str
     invoke_mode: str
     web_adapter_layer_arn: str
@@ -173,7 +175,11 @@ class InferenceApi(Construct):
             layers=layers,
             source_code_hash=props.package.source_code_hash,
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
-            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=self.log_group.name),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="JSON",
+                log_group=self.log_group.name,
+                application_log_level=props.application_log_level,
+            ),
             environment=LambdaFunctionEnvironment(variables=props.environment),
             # The role may do everything the code and inventory need before they go live.
             depends_on=[self.log_group, *permissions],

@@ -40,6 +40,13 @@ METRICS_NAMESPACE = "LlmInferenceApi"
 CORS_HEADERS = ("authorization", "content-type", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
 
 
+# The application log level Lambda applies (advanced logging controls), as Lambda names the
+# config's levels. Lambda drops JSON lines below it and sets AWS_LAMBDA_LOG_LEVEL, which
+# Powertools' Logger obeys before POWERTOOLS_LOG_LEVEL. The system level stays Lambda's default
+# (INFO), which keeps the REPORT lines (duration, memory, init time).
+APPLICATION_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+
+
 def function_environment(
     *,
     inventory: tuple[str, str],

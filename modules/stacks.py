@@ -27,7 +27,12 @@ from modules.function_access import (
 )
 from modules.grants import Grant
 from modules.inference_api import CorsProps, InferenceApi, InferenceApiProps
-from modules.lambda_contract import AWS_PROVIDER_VERSION, AWS_PROVIDER_VERSION_URL_GRANTS, sagemaker_statement
+from modules.lambda_contract import (
+    APPLICATION_LOG_LEVELS,
+    AWS_PROVIDER_VERSION,
+    AWS_PROVIDER_VERSION_URL_GRANTS,
+    sagemaker_statement,
+)
 from modules.layer import Layer
 from modules.model_access_role import ModelAccessRole, ModelAccessRoleProps
 from modules.model_artifacts import BUCKET_NAME, BUCKET_NAME_SUFFIX, ModelArtifacts, ModelArtifactsProps
@@ -131,6 +136,7 @@ class InferenceApiStack(TerraformStack):
                 timeout_seconds=lam.timeout_seconds,
                 reserved_concurrency=lam.reserved_concurrency,
                 log_retention_days=lam.log_retention_days,
+                application_log_level=APPLICATION_LOG_LEVELS[lam.log_level],
                 auth_type=config.function_url.auth_type,
                 invoke_mode=config.function_url.invoke_mode,
                 web_adapter_layer_arn=str(config.web_adapter_layer_arn()),

@@ -48,7 +48,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the answer (120)")
     p.add_argument("--json", action="store_true", help="print the whole response as JSON")
     p.add_argument("--list-models", action="store_true", help="list the served model ids instead")
+    p.add_argument(
+        "--extra-body",
+        metavar="JSON",
+        help="a JSON object merged into the request body, e.g. a runtime override: "
+        '\'{"model_overrides": {"model_kwargs": {"temperature": 0}}}\'',
+    )
+    p.add_argument(
+        "--admin-identity",
+        action="store_true",
+        help="also send your presigned STS identity, which runtime overrides require",
+    )
     return p
+
+
+def extra_body(raw: str | None) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as err:
+        raise UsageError(f"--extra-body is not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise UsageError("--extra-body must be a JSON object")
+    reserved = sorted({"model", "messages"} & value.keys())
+    if reserved:
+        raise UsageError(f"--extra-body may not set {', '.join(reserved)} (use --model and the prompt)")
+    return value
 
 
 def base_url(url: str | None) -> str:
@@ -172,9 +198,12 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
         }
         if args.max_tokens is not None:
             body["max_tokens"] = args.max_tokens
+        body.update(extra_body(args.extra_body))
+    elif args.extra_body is not None:
+        raise UsageError("--extra-body applies to chat requests, not --list-models")
     try:
         session = boto3.Session(profile_name=args.profile) if args.profile else boto3.Session()
-        auth = SigV4Auth(region=region, service="lambda", session=session)
+        auth = SigV4Auth(region=region, service="lambda", session=session, admin_identity=args.admin_identity)
     except BotoCoreError as err:  # e.g. an unknown profile
         raise UsageError(str(err)) from None
     except SigV4Error as err:

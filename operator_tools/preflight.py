@@ -138,6 +138,8 @@ def run_checks(
         rows.append(_skipped(url_checks.FUNCTION_URL, name, config.region, skipped[url_checks.FUNCTION_URL]))
     else:
         rows.append(url_checks.check_function_url(aws, config))
+        if (direct := url_checks.check_direct_invoke(aws, config)) is not None:
+            rows.append(direct)
     return rows + role_rows
 
 

@@ -9,6 +9,10 @@
         http_client=httpx.Client(auth=SigV4Auth(region="us-east-1")),
     )
 
+``admin_identity=True`` also sends the admin identity that runtime overrides require: an STS
+``GetCallerIdentity`` request presigned with the same credentials for the Function URL's region,
+valid for a minute, in ``x-llm-api-admin-identity`` (see the README's security model).
+
 Credentials come from the default boto3 chain (environment, profile, SSO, instance role) unless given,
 and refreshable credentials are re-read for every request, so long-lived clients keep working.
 ``Httpx2SigV4Auth`` is the same for ``httpx2.Client``, the type the OpenAI SDK 3.x declares for
@@ -25,10 +29,13 @@ from typing import Any
 import boto3
 import httpx
 from botocore.auth import SigV4Auth as _BotocoreSigV4
+from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-__all__ = ["SigV4Auth", "SigV4Error", "region_from_function_url"]
+from lambda_src.identity_header import AUDIENCE_HEADER, HEADER, STS_VERSION, sts_host
+
+__all__ = ["SigV4Auth", "SigV4Error", "presign_identity", "region_from_function_url"]
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _SERVICE = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -50,10 +57,35 @@ def region_from_function_url(url: str) -> str | None:
     return m.group("region") if m else None
 
 
+IDENTITY_SECONDS = 60
+
+
+def presign_identity(
+    credentials: ReadOnlyCredentials | Credentials,
+    region: str,
+    audience: str,
+    *,
+    expires: int = IDENTITY_SECONDS,
+) -> str:
+    """A presigned STS ``GetCallerIdentity`` URL for ``region``, bound to ``audience`` (the host
+    name of the API being called): the value of the admin identity header."""
+    url = f"https://{sts_host(region)}/?Action=GetCallerIdentity&Version={STS_VERSION}"
+    request = AWSRequest(method="GET", url=url, headers={AUDIENCE_HEADER: audience})
+    SigV4QueryAuth(credentials, "sts", region, expires=expires).add_auth(request)
+    return str(request.url)
+
+
 class _Signer:
     """The signing itself, for any request object with ``method``, ``url``, ``headers`` and ``content``."""
 
-    def __init__(self, region: str, service: str, credentials: Credentials | None, session: Any) -> None:
+    def __init__(
+        self,
+        region: str,
+        service: str,
+        credentials: Credentials | None,
+        session: Any,
+        admin_identity: bool = False,
+    ) -> None:
         if not isinstance(region, str) or not _REGION.match(region):
             raise SigV4Error(f"region {region!r} is not an AWS region name (e.g. 'us-east-1')")
         if not isinstance(service, str) or not _SERVICE.match(service):
@@ -68,10 +100,13 @@ class _Signer:
         self.region = region
         self.service = service
         self.credentials = credentials
+        self.admin_identity = admin_identity
 
     def sign(self, request: Any) -> None:
         body: bytes = request.content
         frozen: ReadOnlyCredentials = self.credentials.get_frozen_credentials()
+        if self.admin_identity:
+            request.headers[HEADER] = presign_identity(frozen, self.region, request.url.host)
         headers = {
             "host": request.headers.get("host") or request.url.netloc.decode("ascii"),
             "x-amz-content-sha256": hashlib.sha256(body).hexdigest(),
@@ -93,7 +128,8 @@ class SigV4Auth(httpx.Auth):
     """An httpx auth that signs each request (method, URL, body and the headers it needs) with SigV4.
 
     ``credentials``: botocore credentials (refreshable ones are re-read per request); by default those
-    of ``session``, or of a new default ``boto3.Session()``.
+    of ``session``, or of a new default ``boto3.Session()``. ``admin_identity``: also send the
+    presigned identity runtime overrides require.
     """
 
     requires_request_body = True
@@ -105,8 +141,9 @@ class SigV4Auth(httpx.Auth):
         credentials: Credentials | None = None,
         *,
         session: boto3.Session | None = None,
+        admin_identity: bool = False,
     ) -> None:
-        self._signer = _Signer(region, service, credentials, session)
+        self._signer = _Signer(region, service, credentials, session, admin_identity)
         self.region = region
         self.service = service
 
@@ -137,8 +174,9 @@ else:
             credentials: Credentials | None = None,
             *,
             session: boto3.Session | None = None,
+            admin_identity: bool = False,
         ) -> None:
-            self._signer = _Signer(region, service, credentials, session)
+            self._signer = _Signer(region, service, credentials, session, admin_identity)
 
         def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
             self._signer.sign(request)

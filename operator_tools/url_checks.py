@@ -111,3 +111,76 @@ def check_function_url(aws: Aws, config: DeploymentConfig) -> Check:
         who = "the public" if wanted == ["*"] else f"{len(wanted)} caller(s)"
         return row("PASS", f"{who} hold both actions, lambda:InvokeFunction through the URL only")
     return row("PASS", "no grant on the function; callers in this account need the caller_policy_json policy")
+
+
+DIRECT_INVOKE = "direct invoke"
+DIRECT_HINT = (
+    "grant these principals lambda:InvokeFunction only with the condition "
+    '"Bool": {"lambda:InvokedViaFunctionUrl": "true"} (the stack\'s caller_policy_json output does), '
+    "or not at all"
+)
+_SIMULATED = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/")
+
+
+def _account(aws: Aws, region: str) -> str:
+    return str(aws.client("sts", region).get_caller_identity()["Account"])
+
+
+def check_direct_invoke(aws: Aws, config: DeploymentConfig) -> Check | None:
+    """Whether a configured principal (caller or admin) may invoke the function *directly*, which
+    lets it hand-build a request context naming any caller, admins included. Asked of IAM's
+    policy simulator (``iam:SimulatePrincipalPolicy``, read-only) for the principals' identity
+    policies, with no ``lambda:InvokedViaFunctionUrl`` in the context, as for a direct invoke.
+    None when no role or user is configured (account ids cannot be simulated)."""
+    principals = [
+        p
+        for p in dict.fromkeys([*config.function_url.callers, *config.admin_principals])
+        if _SIMULATED.match(p)
+    ]
+    if not principals:
+        return None
+    region, name = config.region, config.names["function"].value
+
+    def row(status: Any, detail: str, hint: str = "") -> Check:
+        return Check(DIRECT_INVOKE, name, status, detail, hint, region)
+
+    iam = aws.client("iam", region)
+    direct: list[str] = []
+    unknown: list[str] = []
+    try:
+        account = _account(aws, region)
+        function_arn = f"arn:{principals[0].split(':')[1]}:lambda:{region}:{account}:function:{name}"
+        # Another account's principals are governed by that account's policies: not visible here.
+        elsewhere = [p for p in principals if p.split(":")[4] != account]
+        for principal in (p for p in principals if p not in elsewhere):
+            try:
+                result = iam.simulate_principal_policy(
+                    PolicySourceArn=principal,
+                    ActionNames=["lambda:InvokeFunction"],
+                    ResourceArns=[function_arn],
+                )
+            except ClientError as err:
+                if error_code(err) != "NoSuchEntity":
+                    raise
+                unknown.append(principal)
+                continue
+            if any(r.get("EvalDecision") == "allowed" for r in result.get("EvaluationResults", [])):
+                direct.append(principal)
+    except (ClientError, BotoCoreError) as err:
+        return row("FAIL", *aws_failure(err, "iam:SimulatePrincipalPolicy"))
+    if direct:
+        return row(
+            "WARN",
+            "may invoke the function directly, not only through its URL: "
+            + ", ".join(direct)
+            + ". A direct invoke carries a hand-built request context that can name any caller, "
+            "admins included (runtime overrides still need the admin's presigned identity)",
+            DIRECT_HINT,
+        )
+    checked = len(principals) - len(unknown) - len(elsewhere)
+    detail = f"{checked} principal(s) of this account may invoke the function only through its URL"
+    if unknown:
+        detail += "; not found in IAM (not created yet?): " + ", ".join(unknown)
+    if elsewhere:
+        detail += "; in other accounts, not checked here: " + ", ".join(elsewhere)
+    return row("PASS", detail)

@@ -61,4 +61,17 @@ ensure_main_venv() {
   ensure_venv "$REPO_ROOT/.venv" "$REPO_ROOT/requirements.txt"
   ensure_lambda_wheels
 }
+# The JavaScript clients the end-to-end tests drive (tests/node), exactly as locked.
+ensure_node_clients() {
+  local dir="$REPO_ROOT/tests/node" want
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: npm not found: the JavaScript client tests will be skipped" >&2
+    return 0
+  fi
+  want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  [ "$(cat "$dir/node_modules/.stamp" 2>/dev/null || true)" = "$want" ] && return 0
+  echo "bootstrap: installing the JavaScript test clients into tests/node/node_modules (one-time)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+  echo "$want" >"$dir/node_modules/.stamp"
+}
 ensure_checkov_venv() { ensure_venv "$REPO_ROOT/.venv-checkov" "$REPO_ROOT/requirements-checkov.txt"; }

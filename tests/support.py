@@ -105,7 +105,7 @@ VARIANT_CONFIG: dict[str, Any] = {
         "timeout_seconds": 30,
         "reserved_concurrency": 5,
         "log_retention_days": 30,
-        "log_level": "DEBUG",
+        "log_level": "WARNING",
         "inventory_cache_seconds": 60,
     },
     "function_url": {

@@ -18,6 +18,7 @@ from lambda_src.aws_clients import AwsClients
 from lambda_src.exceptions import InvalidRequestError, ProviderNotSupportedError
 from lambda_src.inventory import ModelSpec
 from lambda_src.retired_providers import RETIRED
+from lambda_src.structured_output import CheckedModel
 
 CHAT_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], ChatModel]] = {
     "bedrock": BedrockModel,
@@ -38,7 +39,8 @@ def chat_model(spec: ModelSpec, clients: AwsClients) -> ChatModel:
         raise ProviderNotSupportedError(
             f"model {spec.id!r}: provider {spec.provider!r} is not served by this version of the API"
         )
-    return factory(spec, clients)
+    # Answers to response_format requests are checked here, whichever adapter gave them.
+    return CheckedModel(factory(spec, clients), spec.id)
 
 
 def embedding_model(spec: ModelSpec, clients: AwsClients) -> EmbeddingModel:

@@ -14,8 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import botocore
+
 from lambda_src.adapters import bedrock_native
 from lambda_src.adapters.base import DeltaStream, response_closer
+from lambda_src.adapters.bedrock_features import features
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
 from lambda_src.api_types import (
     AssistantMessage,
@@ -37,17 +40,27 @@ from lambda_src.chat import (
     EmbeddingResult,
     FinishDelta,
     FinishReason,
+    ReasoningDelta,
+    ServiceTierDelta,
     TextDelta,
     ToolCallDelta,
     ToolCallResult,
     Usage,
     UsageDelta,
+    deltas_of,
     extra_model_kwargs,
+    fold,
     generation_params,
     token_count,
 )
-from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
+from lambda_src.exceptions import (
+    ConfigurationError,
+    InvalidRequestError,
+    ProviderNotSupportedError,
+    UpstreamError,
+)
 from lambda_src.inventory import ModelSpec
+from lambda_src.reasoning import ReasoningBlock
 
 STOP_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -113,9 +126,25 @@ def _arguments(raw: str, index: int) -> dict[str, Any]:
     return value
 
 
+def _reasoning_blocks(message: AssistantMessage) -> list[dict[str, Any]]:
+    """The thinking blocks to send back: signed and redacted ones (models whose thinking is not
+    signed, such as gpt-oss and DeepSeek-R1, refuse it as input)."""
+    blocks: list[dict[str, Any]] = []
+    for block in message.reasoning_blocks:
+        if block.redacted is not None:
+            blocks.append({"reasoningContent": {"redactedContent": block.redacted}})
+        elif block.signature:
+            text = {"text": block.text, "signature": block.signature}
+            blocks.append({"reasoningContent": {"reasoningText": text}})
+    return blocks
+
+
 def _assistant_blocks(message: AssistantMessage, index: int) -> list[dict[str, Any]]:
     text = text_of(message.content)
-    blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+    # Thinking first: Claude wants a tool-use turn to start with its thinking blocks.
+    blocks: list[dict[str, Any]] = _reasoning_blocks(message)
+    if text:
+        blocks.append({"text": text})
     for call in message.tool_calls or ():
         blocks.append(
             {
@@ -191,12 +220,16 @@ def to_converse_request(spec: ModelSpec, request: ChatCompletionRequest) -> dict
     """Keyword arguments of ``bedrock-runtime`` ``converse`` for ``request``."""
     system, messages = converse_messages(request)
     params = generation_params(spec, request)
+    extras = features(spec, request)
     inference: dict[str, Any] = {}
     if params.max_tokens is not None:
         inference["maxTokens"] = params.max_tokens
-    if params.temperature is not None:
+    if extras.min_max_tokens and request.output_limit is None:
+        inference["maxTokens"] = max(inference.get("maxTokens", 0), extras.min_max_tokens)
+    # Claude thinks at temperature 1 and refuses other sampling settings (defaults included).
+    if params.temperature is not None and not extras.thinking:
         inference["temperature"] = params.temperature
-    if params.top_p is not None:
+    if params.top_p is not None and not extras.thinking:
         inference["topP"] = params.top_p
     if params.stop:
         inference["stopSequences"] = list(params.stop)
@@ -205,13 +238,46 @@ def to_converse_request(spec: ModelSpec, request: ChatCompletionRequest) -> dict
         out["system"] = system
     if inference:
         out["inferenceConfig"] = inference
-    tools = tool_config(request, _uses_tools(messages))
+    tools = extras.tool_config or tool_config(request, _uses_tools(messages))
     if tools:
         out["toolConfig"] = tools
-    extra = extra_model_kwargs(spec)
+    extra = {**extra_model_kwargs(spec), **(extras.additional_fields or {})}
     if extra:
         out["additionalModelRequestFields"] = extra
+    if extras.output_config:
+        out["outputConfig"] = extras.output_config
+    if extras.service_tier:
+        out["serviceTier"] = extras.service_tier
     return out
+
+
+def answer_tool_as_text(deltas: Iterable[Delta]) -> Iterator[Delta]:
+    """A structured answer given as the forced tool's input, as the message's content."""
+    for delta in deltas:
+        if isinstance(delta, ToolCallDelta):
+            yield TextDelta(delta.arguments)
+        elif isinstance(delta, FinishDelta) and delta.reason == "tool_calls":
+            yield FinishDelta("stop")
+        else:
+            yield delta
+
+
+def _reasoning_block(block: Mapping[str, Any]) -> ReasoningBlock | None:
+    reasoning = block.get("reasoningContent")
+    if not isinstance(reasoning, dict):
+        return None
+    if isinstance(reasoning.get("redactedContent"), bytes):
+        return ReasoningBlock(redacted=reasoning["redactedContent"])
+    text = reasoning.get("reasoningText")
+    if isinstance(text, dict) and isinstance(text.get("text"), str):
+        signature = text.get("signature")
+        return ReasoningBlock(text["text"], signature if isinstance(signature, str) else None)
+    return None
+
+
+def _service_tier(payload: Mapping[str, Any]) -> str | None:
+    tier = payload.get("serviceTier")
+    return tier["type"] if isinstance(tier, dict) and isinstance(tier.get("type"), str) else None
 
 
 # --- Converse: response -------------------------------------------------------------------------
@@ -234,10 +300,13 @@ def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
         )
     texts: list[str] = []
     calls: list[ToolCallResult] = []
+    reasoning: list[ReasoningBlock] = []
     for block in content:
         if not isinstance(block, dict):
             continue
-        if isinstance(block.get("text"), str):
+        if (thought := _reasoning_block(block)) is not None:
+            reasoning.append(thought)
+        elif isinstance(block.get("text"), str):
             texts.append(block["text"])
         elif isinstance(block.get("toolUse"), dict):
             use = block["toolUse"]
@@ -249,12 +318,14 @@ def from_converse_response(payload: Mapping[str, Any]) -> ChatResult:
     usage = payload.get("usage")
     if not isinstance(usage, dict):
         usage = {}
-    finish: FinishReason = "tool_calls" if calls else STOP_REASONS.get(stop_reason, "stop")
+    finish = _finish(stop_reason, bool(calls))
     return ChatResult(
         content="".join(texts) if texts or not calls else None,
         tool_calls=tuple(calls),
         finish_reason=finish,
         usage=Usage(token_count(usage.get("inputTokens")), token_count(usage.get("outputTokens"))),
+        reasoning=tuple(reasoning),
+        service_tier=_service_tier(payload),
     )
 
 
@@ -273,6 +344,8 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
             delta = block.get("delta") or {}
             if isinstance(delta.get("text"), str):
                 yield TextDelta(delta["text"])
+            elif isinstance(delta.get("reasoningContent"), dict):
+                yield _reasoning_delta(token_count(block.get("contentBlockIndex")), delta["reasoningContent"])
             elif isinstance(delta.get("toolUse"), dict):
                 position = token_count(block.get("contentBlockIndex"))
                 if position not in tool_index:
@@ -287,13 +360,35 @@ def from_converse_stream(events: Iterable[Mapping[str, Any]]) -> Iterator[Delta]
                 raise UpstreamError(
                     "the model produced malformed output", reason=f"converse_stream stopReason {stop_reason}"
                 )
-            yield FinishDelta("tool_calls" if tool_index else STOP_REASONS.get(stop_reason, "stop"))
+            yield FinishDelta(_finish(stop_reason, bool(tool_index)))
         elif "metadata" in event:
+            if tier := _service_tier(event["metadata"]):
+                yield ServiceTierDelta(tier)
             usage = event["metadata"].get("usage")
             if isinstance(usage, dict):
                 yield UsageDelta(
                     Usage(token_count(usage.get("inputTokens")), token_count(usage.get("outputTokens")))
                 )
+
+
+def _finish(stop_reason: str, called: bool) -> FinishReason:
+    # A tool call cut at max_tokens is "length", as OpenAI reports it: its arguments are incomplete.
+    reason = STOP_REASONS.get(stop_reason, "stop")
+    return "tool_calls" if called and reason != "length" else reason
+
+
+def _reasoning_delta(index: int, reasoning: Mapping[str, Any]) -> ReasoningDelta:
+    text, signature, redacted = (
+        reasoning.get("text"),
+        reasoning.get("signature"),
+        reasoning.get("redactedContent"),
+    )
+    return ReasoningDelta(
+        index,
+        text if isinstance(text, str) else "",
+        signature if isinstance(signature, str) else None,
+        redacted if isinstance(redacted, bytes) else None,
+    )
 
 
 # --- the client call ----------------------------------------------------------------------------
@@ -315,8 +410,12 @@ class BedrockModel:
         api = spec.api or "converse"
         if api == "converse":
             kwargs = to_converse_request(spec, request)
-            return from_converse_response(self._call("converse", kwargs))
+            result = from_converse_response(self._call("converse", kwargs))
+            if features(spec, request).answer_tool:
+                return fold(answer_tool_as_text(deltas_of(result)))
+            return result
         if api == "invoke_model":
+            _converse_only(spec, request)
             body = bedrock_native.to_chat_body(spec, base_model_provider(spec), request)
             payload, headers = self._invoke(body)
             return bedrock_native.from_chat_body(base_model_provider(spec), payload, headers)
@@ -327,7 +426,10 @@ class BedrockModel:
         if (spec.api or "converse") != "converse":
             return DeltaStream.of(self.chat(request))  # InvokeModel bodies are answered whole
         events = self._call("converse_stream", to_converse_request(spec, request))["stream"]
-        return DeltaStream(self._mapped(from_converse_stream(events)), close=response_closer(_raw(events)))
+        deltas = from_converse_stream(events)
+        if features(spec, request).answer_tool:
+            deltas = answer_tool_as_text(deltas)
+        return DeltaStream(self._mapped(deltas), close=response_closer(_raw(events)))
 
     def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:
         """Errors met mid-stream (exception events, broken connections) as API errors."""
@@ -390,9 +492,47 @@ class BedrockModel:
 
     def _call(self, operation: str, kwargs: dict[str, Any]) -> Any:
         try:
-            return getattr(self._client(), operation)(**kwargs)
+            client = self._client()
+            _known_to(client, operation, kwargs, self._spec)
+            return getattr(client, operation)(**kwargs)
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, self._spec) from err
+
+
+# Converse fields newer than some botocore releases, and the request field that needs each.
+NEWER_FIELDS = {"outputConfig": "response_format or reasoning_effort", "serviceTier": "service_tier"}
+
+
+def _known_to(client: Any, operation: str, kwargs: Mapping[str, Any], spec: ModelSpec) -> None:
+    """A clear 501 where the function's botocore (the Lambda runtime's) predates a Converse field
+    the request needs, instead of botocore's parameter error blaming the request."""
+    newer = [name for name in NEWER_FIELDS if name in kwargs]
+    if not newer:
+        return
+    model = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[operation])
+    for name in newer:
+        if name not in model.input_shape.members:
+            raise ProviderNotSupportedError(
+                f"model {spec.id!r}: this function's botocore {botocore.__version__} does not know "
+                f"Converse's {name}, which {NEWER_FIELDS[name]} needs; package a newer boto3 with the "
+                "function or leave the field out",
+                reason=f"botocore lacks {operation}.{name}",
+            )
+
+
+def _converse_only(spec: ModelSpec, request: ChatCompletionRequest) -> None:
+    asked = {
+        "response_format": request.structured_output,
+        "reasoning_effort": request.reasoning_effort,
+        "service_tier": request.service_tier,
+    }
+    for name, value in asked.items():
+        if value is not None:
+            raise InvalidRequestError(
+                f"model {spec.id!r} is called with its native InvokeModel body, which this API serves "
+                f"without {name}; configure it with api 'converse' to use it",
+                param=name,
+            )
 
 
 def _raw(events: Any) -> Any:

@@ -19,3 +19,6 @@ class Connection:
     deployment: str | None = None
     # openai_compatible only: the provider entry's extra headers, as (name, value) pairs.
     headers: tuple[tuple[str, str], ...] = ()
+    # Every value of the keys secret: removed from any upstream message echoed to a caller (a
+    # provider may quote another provider's key a caller pasted). Not part of the identity.
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)

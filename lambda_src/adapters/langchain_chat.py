@@ -42,6 +42,7 @@ from lambda_src.chat import (
     FinishDelta,
     FinishReason,
     GenerationParams,
+    ReasoningDelta,
     TextDelta,
     ToolCallDelta,
     ToolCallResult,
@@ -59,6 +60,7 @@ from lambda_src.exceptions import (
     UpstreamError,
 )
 from lambda_src.inventory import ModelSpec
+from lambda_src.reasoning import ReasoningBlock
 
 USER_AGENT = "llm-inference-api"
 
@@ -190,13 +192,18 @@ class Flavor:
     bind_tools: bool = True
     # The API refuses a conversation that does not end with a user or tool message.
     ends_with_user_or_tool: bool = False
+    # OpenAI request fields the provider's API takes as they are (passed through per call).
+    openai_fields: tuple[str, ...] = ()
+
+
+OPENAI_FIELDS = ("response_format", "reasoning_effort", "service_tier")
 
 
 FLAVORS: dict[str, Flavor] = {
-    "openai": Flavor(_openai),
-    "azure_openai": Flavor(_azure),
+    "openai": Flavor(_openai, openai_fields=OPENAI_FIELDS),
+    "azure_openai": Flavor(_azure, openai_fields=OPENAI_FIELDS),
     # max_tokens under that name: vLLM, TGI, DeepSeek and others do not all know max_completion_tokens.
-    "openai_compatible": Flavor(_openai, max_tokens_in_body=True),
+    "openai_compatible": Flavor(_openai, max_tokens_in_body=True, openai_fields=("response_format",)),
     "anthropic": Flavor(_anthropic, tool_choice=_anthropic_choice, leading_system=True),
     "cohere": Flavor(
         _cohere,
@@ -207,7 +214,9 @@ FLAVORS: dict[str, Flavor] = {
         bind_tools=False,
         ends_with_user_or_tool=True,
     ),
-    "mistral": Flavor(_mistral, tool_choice=_mistral_choice, extras="kwargs"),
+    "mistral": Flavor(
+        _mistral, tool_choice=_mistral_choice, extras="kwargs", openai_fields=("response_format",)
+    ),
 }
 
 
@@ -324,6 +333,15 @@ def call_options(
             if choice is not None:
                 kwargs["tool_choice"] = choice
             tools, choice = (), None
+    for name in OPENAI_FIELDS:
+        value = getattr(request, name)
+        if value is None or (name == "response_format" and request.structured_output is None):
+            continue
+        if name not in flavor.openai_fields:
+            raise InvalidRequestError(
+                f"model {spec.id!r}: {name} is not passed to {provider} models by this API", param=name
+            )
+        kwargs[name] = request.model_dump(mode="json", by_alias=True, exclude_none=True)[name]
     if flavor.ends_with_user_or_tool and request.messages[-1].role not in ("user", "tool"):
         raise InvalidRequestError(
             f"model {spec.id!r} needs the conversation to end with a user or tool message", param="messages"
@@ -358,6 +376,30 @@ def _text(content: str | list[str | dict[str, Any]]) -> str:
     )
 
 
+def _thinking(content: str | list[str | dict[str, Any]]) -> str:
+    """Thinking blocks' text, where the integration keeps them in the content (Anthropic's)."""
+    if isinstance(content, str):
+        return ""
+    return "".join(
+        str(p.get("thinking", "")) for p in content if isinstance(p, dict) and p.get("type") == "thinking"
+    )
+
+
+def _usage_of(usage: Mapping[str, Any]) -> Usage:
+    details = usage.get("output_token_details")
+    # langchain-openai names them per service tier ("flex_reasoning", "priority_reasoning").
+    reasoning = sum(
+        token_count(v)
+        for k, v in (details.items() if isinstance(details, Mapping) else ())
+        if k.endswith("reasoning")
+    )
+    return Usage(
+        token_count(usage.get("input_tokens")),
+        token_count(usage.get("output_tokens")),
+        token_count(reasoning),
+    )
+
+
 def from_ai_message(message: AIMessage) -> ChatResult:
     """Our result from LangChain's answer: text, tool calls, finish reason and token usage."""
     calls = tuple(
@@ -369,11 +411,14 @@ def from_ai_message(message: AIMessage) -> ChatResult:
     finish: FinishReason = "tool_calls" if calls else FINISH_REASONS.get(str(raw).lower(), "stop")
     usage: Mapping[str, Any] = message.usage_metadata or {}
     text = _text(message.content)
+    thinking = _thinking(message.content)
     return ChatResult(
         content=text if text or not calls else None,
         tool_calls=calls,
         finish_reason=finish,
-        usage=Usage(token_count(usage.get("input_tokens")), token_count(usage.get("output_tokens"))),
+        usage=_usage_of(usage),
+        reasoning=(ReasoningBlock(thinking),) if thinking else (),
+        service_tier=tier if isinstance(tier := metadata.get("service_tier"), str) else None,
     )
 
 
@@ -410,7 +455,7 @@ def _prepared(
         try:
             model = model.bind_tools(list(options.tools), **bind)
         except Exception as err:
-            raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
+            raise map_provider_error(err, spec, secrets=(connection.api_key, *connection.secrets)) from err
     return model, messages, options
 
 
@@ -426,7 +471,7 @@ def chat(
     try:
         answer = model.invoke(messages, **options.kwargs)
     except Exception as err:  # whatever the provider's SDK or the integration raises
-        raise map_provider_error(err, spec, secrets=(connection.api_key,)) from err
+        raise map_provider_error(err, spec, secrets=(connection.api_key, *connection.secrets)) from err
     if not isinstance(answer, AIMessage):
         raise UpstreamError(f"model {spec.id!r} answered something that is not a chat message")
     return from_ai_message(answer)
@@ -438,13 +483,15 @@ _STREAM_USAGE = frozenset({"openai", "azure_openai", "openai_compatible"})
 
 def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
     """Deltas from LangChain's ``AIMessageChunk`` stream; usage reported in parts is added up."""
-    prompt = completion = 0
+    prompt = completion = reasoning = 0
     saw_usage = False
     finish: FinishReason | None = None
     calls = False
     for chunk in chunks:
         if not isinstance(chunk, AIMessageChunk):
             raise UpstreamError("the provider streamed something that is not a chat message")
+        if thinking := _thinking(chunk.content):
+            yield ReasoningDelta(0, thinking)
         text = _text(chunk.content)
         if text:
             yield TextDelta(text)
@@ -463,11 +510,12 @@ def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:
         usage: Mapping[str, Any] | None = chunk.usage_metadata
         if usage:
             saw_usage = True
-            prompt += token_count(usage.get("input_tokens"))
-            completion += token_count(usage.get("output_tokens"))
+            part = _usage_of(usage)
+            prompt, completion = prompt + part.prompt_tokens, completion + part.completion_tokens
+            reasoning += part.reasoning_tokens
     yield FinishDelta("tool_calls" if calls and finish in (None, "stop") else (finish or "stop"))
     if saw_usage:
-        yield UsageDelta(Usage(prompt, completion))
+        yield UsageDelta(Usage(prompt, completion, reasoning))
 
 
 def stream(
@@ -483,7 +531,7 @@ def stream(
     kwargs = dict(options.kwargs)
     if connection.provider in _STREAM_USAGE:
         kwargs["stream_usage"] = True
-    secrets = (connection.api_key,)
+    secrets = (connection.api_key, *connection.secrets)
     try:
         chunks = iter(model.stream(messages, **kwargs))
         first = next(chunks, None)

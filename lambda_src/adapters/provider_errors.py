@@ -3,13 +3,17 @@
 The SDKs are not imported: errors are recognized by their HTTP status (``status_code`` on the
 error or on its ``response``) and by class name for timeouts and connection failures, so this
 module stays importable without the provider layer. Only a 400-class rejection of the request
-echoes the provider's message, with every secret value of the connection removed, ARNs and
-account ids masked, and the length bounded; ``reason`` (logged) has the status and class.
+echoes the provider's message, with every value of the keys secret removed (also URL-encoded,
+JSON-escaped or in another letter case), ARNs and account ids masked, and the length bounded;
+``reason`` (logged) has the status and class.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 from lambda_src.adapters.errors import scrub
 from lambda_src.exceptions import (
@@ -52,10 +56,26 @@ def upstream_message(err: BaseException) -> str:
     return message if isinstance(message, str) else ""
 
 
+def _forms(secret: str) -> list[str]:
+    """``secret`` as it may appear in a message: as is, URL-encoded (either way), JSON-escaped;
+    longest first, so a form is replaced whole before a shorter one inside it."""
+    escaped = json.dumps(secret)[1:-1]
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        escaped,
+        escaped.replace("/", "\\/"),
+    }
+    return sorted(forms, key=len, reverse=True)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without any of ``secrets`` in any of their common encodings, in any letter case."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "<redacted>")
+            for form in _forms(secret):
+                text = re.sub(re.escape(form), "<redacted>", text, flags=re.IGNORECASE)
     return text
 
 

@@ -28,6 +28,7 @@ from lambda_src.chat import (
     Delta,
     FinishDelta,
     FinishReason,
+    ReasoningDelta,
     TextDelta,
     ToolCallDelta,
     ToolCallResult,
@@ -39,6 +40,7 @@ from lambda_src.chat import (
 )
 from lambda_src.exceptions import ConfigurationError, InvalidRequestError, UpstreamError
 from lambda_src.inventory import ContentHandler, ModelSpec
+from lambda_src.reasoning import ReasoningBlock
 
 JSON = "application/json"
 TGI_PARAMETER_NAMES = {
@@ -94,6 +96,64 @@ def cut_at_stops(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
 def _no_tools(spec: ModelSpec, request: ChatCompletionRequest) -> None:
     if request.tools:
         raise InvalidRequestError(f"model {spec.id!r} does not support tools", param="tools")
+
+
+def _plain_text(spec: ModelSpec, request: ChatCompletionRequest) -> None:
+    """For containers that take a prompt and parameters only."""
+    _no_tools(spec, request)
+    _no_extras(spec, request, takes_grammar=False)
+
+
+def _no_extras(
+    spec: ModelSpec, request: ChatCompletionRequest, *, takes_grammar: bool, takes_effort: bool = False
+) -> None:
+    """Refuse what this container cannot be asked for: a grammar (``response_format``), a
+    reasoning setting, a service tier other than the default (endpoints have one)."""
+    if request.structured_output is not None and not takes_grammar:
+        raise InvalidRequestError(
+            f"model {spec.id!r}: its container takes no grammar; response_format is served by SageMaker "
+            "endpoints with the tgi-messages and tgi-generate codecs",
+            param="response_format",
+        )
+    if request.reasoning_effort is not None and not takes_effort:
+        raise InvalidRequestError(
+            f"model {spec.id!r}: reasoning_effort is passed to SageMaker endpoints with the tgi-messages "
+            "codec only",
+            param="reasoning_effort",
+        )
+    if request.service_tier not in (None, "auto", "default"):
+        raise InvalidRequestError(
+            f"model {spec.id!r}: a SageMaker endpoint has one service tier; service_tier may only be "
+            "'auto' or 'default'",
+            param="service_tier",
+        )
+
+
+def grammar(request: ChatCompletionRequest) -> dict[str, Any] | None:
+    """TGI's grammar for the request's structured output (``response_format`` of its messages
+    API, ``parameters.grammar`` of ``/generate``): ``{"type": "json", "value": <schema>}``."""
+    output = request.structured_output
+    if output is None:
+        return None
+    return {"type": "json", "value": output.schema if output.schema is not None else {"type": "object"}}
+
+
+def _usage(raw: Any) -> Usage:
+    usage = raw if isinstance(raw, dict) else {}
+    details = usage.get("completion_tokens_details")
+    return Usage(
+        token_count(usage.get("prompt_tokens")),
+        token_count(usage.get("completion_tokens")),
+        token_count(details.get("reasoning_tokens")) if isinstance(details, dict) else 0,
+    )
+
+
+def _reasoning(message: Mapping[str, Any]) -> str | None:
+    """Thinking text as vLLM and SGLang return it (``reasoning_content``, newer: ``reasoning``)."""
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key]:
+            return str(message[key])
+    return None
 
 
 def sse_data(parts: Iterable[bytes]) -> Iterator[str]:
@@ -169,10 +229,14 @@ class TgiMessages(Codec):
     name = "tgi-messages"
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
+        _no_extras(spec, request, takes_grammar=True, takes_effort=True)
         params = generation_params(spec, request)
         messages = []
         for m in request.messages:
-            message = m.model_dump(mode="json", exclude_none=True)
+            # Thinking is not sent back: open-weight reasoning models are not trained to read it.
+            message = m.model_dump(
+                mode="json", exclude_none=True, exclude={"reasoning_content", "reasoning_signature"}
+            )
             if message["role"] == "developer":  # OpenAI's newer name; containers know "system"
                 message = {**message, "role": "system"}
             messages.append(message)
@@ -191,6 +255,10 @@ class TgiMessages(Codec):
                 body["tool_choice"] = choice.model_dump(mode="json")
             elif choice is not None:
                 body["tool_choice"] = choice
+        if (constraint := grammar(request)) is not None:
+            body["response_format"] = constraint
+        if request.reasoning_effort is not None:
+            body["reasoning_effort"] = request.reasoning_effort
         return Invocation(json.dumps(body).encode())
 
     def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
@@ -212,15 +280,13 @@ class TgiMessages(Codec):
                 )
             usage = chunk.get("usage")
             if isinstance(usage, dict):
-                yield UsageDelta(
-                    Usage(
-                        token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))
-                    )
-                )
+                yield UsageDelta(_usage(usage))
             for choice in chunk.get("choices") or ():
                 if not isinstance(choice, dict):
                     raise _malformed(self.name)
                 delta = choice.get("delta") or {}
+                if thinking := _reasoning(delta):
+                    yield ReasoningDelta(0, thinking)
                 if isinstance(delta.get("content"), str) and delta["content"]:
                     yield TextDelta(delta["content"])
                 for call in delta.get("tool_calls") or ():
@@ -237,7 +303,7 @@ class TgiMessages(Codec):
             content = message.get("content")
             if content is not None and not isinstance(content, str):
                 raise TypeError
-            usage = payload.get("usage") or {}
+            thinking = _reasoning(message)
         except (KeyError, IndexError, TypeError, AttributeError):
             raise _malformed(self.name) from None
         finish = "tool_calls" if calls else FINISH_REASONS.get(str(choice.get("finish_reason")), "stop")
@@ -245,7 +311,8 @@ class TgiMessages(Codec):
             content=content if content or not calls else None,
             tool_calls=calls,
             finish_reason=finish,
-            usage=Usage(token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))),
+            usage=_usage(payload.get("usage")),
+            reasoning=(ReasoningBlock(thinking),) if thinking else (),
         )
 
 
@@ -282,10 +349,13 @@ class TgiGenerate(Codec):
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
         _no_tools(spec, request)
+        _no_extras(spec, request, takes_grammar=True)
         prompt, format_stops = build_prompt(spec, request, "plain")
         params = generation_params(spec, request)
         stops = tuple(dict.fromkeys((*params.stop, *format_stops)))
         parameters: dict[str, Any] = {**extra_model_kwargs(spec), "details": True, "return_full_text": False}
+        if (constraint := grammar(request)) is not None:
+            parameters["grammar"] = constraint
         if params.max_tokens is not None:
             parameters["max_new_tokens"] = params.max_tokens
         # TGI refuses temperature 0 and top_p outside (0, 1): greedy decoding is do_sample false.
@@ -362,7 +432,7 @@ class JumpStartLlama2Chat(Codec):
     name = "jumpstart-llama2-chat"
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
-        _no_tools(spec, request)
+        _plain_text(spec, request)
         c = conversation(request, spec)
         params = generation_params(spec, request)
         dialog = [{"role": "system", "content": c.system}] if c.system else []
@@ -398,7 +468,7 @@ class ContentHandlerCodec(Codec):
         self._output_path = output_path
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
-        _no_tools(spec, request)
+        _plain_text(spec, request)
         handler = spec.content_handler or ContentHandler()
         prompt, format_stops = build_prompt(spec, request, "plain")
         params = generation_params(spec, request)

@@ -26,7 +26,7 @@ openai_compatible  named by the config  the config's base_url (https; see :mod:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lambda_src.adapters.base import DeltaStream
@@ -155,8 +155,10 @@ class ThirdPartyModel:
     def _through_langchain(self, call: str, request: ChatCompletionRequest) -> Any:
         """``langchain_chat.chat`` or ``.stream`` with the connection and the container's settings."""
         settings = self._settings or get_settings()
-        connection = resolve_connection(
-            self._spec, load_keys(settings), allow_loopback=settings.allow_loopback_upstreams
+        keys = load_keys(settings)
+        connection = replace(
+            resolve_connection(self._spec, keys, allow_loopback=settings.allow_loopback_upstreams),
+            secrets=tuple(keys.values.values()),
         )
         return getattr(_langchain(), call)(
             connection,

@@ -17,6 +17,7 @@ ALLOWED_METHODS: dict[str, tuple[str, ...]] = {
     "/v1/chat/completions": ("POST",),
     "/v1/completions": ("POST",),
     "/v1/embeddings": ("POST",),
+    "/v1/responses": ("POST",),
 }
 
 

@@ -12,8 +12,8 @@ ends the stream; a client that goes away closes the upstream stream.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -42,26 +42,91 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 async def chat_completions(request: Request) -> Response:
     chat_request = parse_body(await read_body(request), ChatCompletionRequest)
-    settings = get_settings()
-    context = request_context.current()
-    caller = context.caller_arn if context else None
-    # Overrides are authorized here, before any key, role or model is touched. On the event loop:
-    # the inventory is cached per container (one request at a time in Lambda), and a thread
-    # hop would cost every request about 0.1 ms.
-    spec = chat_spec(chat_request, settings, caller)
-    model = chat_model(spec, get_clients(settings.upstream_timeout_seconds))
+    spec, model, settings = await resolve(chat_request)
     if chat_request.stream:
-        return await _stream(spec, model, chat_request, settings)
-    with upstream_call(spec, "chat") as call:
-        result = await run_upstream(lambda: model.chat(chat_request))
-        call.usage = result.usage
-    _log(spec, chat_request, result, call, settings.log_prompts)
+        encoder = ChunkEvents(
+            ChunkEncoder(
+                model=spec.id,
+                completion_id=new_completion_id(),
+                include_usage=chat_request.include_usage_chunk,
+            )
+        )
+        return await stream_answer(spec, model, chat_request, settings, encoder)
+    result = await answer(spec, model, chat_request, settings)
     return json_response(completion_body(result, model=spec.id, completion_id=new_completion_id()))
 
 
-async def _stream(
-    spec: ModelSpec, model: ChatModel, chat_request: ChatCompletionRequest, settings: Settings
+async def resolve(chat_request: ChatCompletionRequest) -> tuple[ModelSpec, ChatModel, Settings]:
+    """The model to call for ``chat_request``, with the caller's overrides authorized first."""
+    settings = get_settings()
+    context = request_context.current()
+    # Overrides are authorized here, before any key, role or model is touched. On the event loop
+    # without them (the inventory is cached per container; a thread hop would cost every request
+    # about 0.1 ms); with them in a worker thread, as their identity check calls STS.
+    if which(chat_request) is None:
+        spec = chat_spec(chat_request, settings, context)
+    else:
+        spec = await run_upstream(lambda: chat_spec(chat_request, settings, context))
+    return spec, chat_model(spec, get_clients(settings.upstream_timeout_seconds)), settings
+
+
+async def answer(
+    spec: ModelSpec,
+    model: ChatModel,
+    chat_request: ChatCompletionRequest,
+    settings: Settings,
+    api: str = "chat",
+) -> ChatResult:
+    """The model's whole answer, with its metrics and the request's log line."""
+    with upstream_call(spec, "chat") as call:
+        result = await run_upstream(lambda: model.chat(chat_request))
+        call.usage = result.usage
+    _log(spec, chat_request, result, call, settings.log_prompts, api)
+    return result
+
+
+class EventEncoder(Protocol):
+    """Turns one answer's deltas into server-sent events (bytes, each a whole event)."""
+
+    def start(self) -> Iterable[bytes]: ...
+
+    def encode(self, delta: Delta) -> Iterable[bytes]: ...
+
+    def finish(self) -> Iterable[bytes]: ...
+
+    def error(self, err: ApiError) -> Iterable[bytes]: ...
+
+
+class ChunkEvents:
+    """Chat Completions' events: ``chat.completion.chunk`` objects, then ``[DONE]``."""
+
+    def __init__(self, chunks: ChunkEncoder) -> None:
+        self._chunks = chunks
+
+    def start(self) -> Iterable[bytes]:
+        return [sse(self._chunks.start())]
+
+    def encode(self, delta: Delta) -> Iterable[bytes]:
+        chunk = self._chunks.encode(delta)
+        return [sse(chunk)] if chunk is not None else []
+
+    def finish(self) -> Iterable[bytes]:
+        return [*(sse(c) for c in self._chunks.finish()), sse("[DONE]")]
+
+    def error(self, err: ApiError) -> Iterable[bytes]:
+        # OpenAI's SDKs raise an APIError for an event with an "error" key; nothing follows it.
+        return [sse(api_error_body(err))]
+
+
+async def stream_answer(
+    spec: ModelSpec,
+    model: ChatModel,
+    chat_request: ChatCompletionRequest,
+    settings: Settings,
+    encoder: EventEncoder,
+    api: str = "chat",
 ) -> Response:
+    """The model's answer as ``encoder``'s events, as it is generated."""
     call = UpstreamCall()
     start = time.perf_counter()
     try:
@@ -69,27 +134,24 @@ async def _stream(
     except ApiError as err:
         record_failure(spec, "chat_stream", err, (time.perf_counter() - start) * 1000)
         raise
-    encoder = ChunkEncoder(
-        model=spec.id, completion_id=new_completion_id(), include_usage=chat_request.include_usage_chunk
-    )
 
     async def events() -> AsyncIterator[bytes]:
         seen: list[Delta] = []
         try:
-            yield sse(encoder.start())
+            for event in encoder.start():
+                yield event
             async for delta in deltas(stream, settings.stream_idle_timeout_seconds):
                 seen.append(delta)
-                if (chunk := encoder.encode(delta)) is not None:
-                    yield sse(chunk)
-            for chunk in encoder.finish():
-                yield sse(chunk)
-            yield sse("[DONE]")
+                for event in encoder.encode(delta):
+                    yield event
+            for event in encoder.finish():
+                yield event
         except ApiError as err:
             call.latency_ms = (time.perf_counter() - start) * 1000
             record_failure(spec, "chat_stream", err, call.latency_ms)
             log_api_error(err)
-            # OpenAI's SDKs raise an APIError for an event with an "error" key; nothing follows it.
-            yield sse(api_error_body(err))
+            for event in encoder.error(err):
+                yield event
             return
         finally:
             stream.cancel()  # closes the upstream if it is still open (client gone, error before deltas)
@@ -97,15 +159,21 @@ async def _stream(
         call.usage = result.usage
         call.latency_ms = (time.perf_counter() - start) * 1000
         record_success(spec, call)
-        _log(spec, chat_request, result, call, settings.log_prompts)
+        _log(spec, chat_request, result, call, settings.log_prompts, api)
 
     return StreamingResponse(events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS)
 
 
 def _log(
-    spec: ModelSpec, request: ChatCompletionRequest, result: ChatResult, call: UpstreamCall, log_prompts: bool
+    spec: ModelSpec,
+    request: ChatCompletionRequest,
+    result: ChatResult,
+    call: UpstreamCall,
+    log_prompts: bool,
+    api: str,
 ) -> None:
     extra: dict[str, Any] = {
+        "api": api,
         "model": spec.id,
         "provider": spec.provider,
         "stream": bool(request.stream),

@@ -19,6 +19,7 @@ from modules.estate.tfjson import ModuleDoc, Output, Variable
 from modules.grants import TerraformList
 from modules.lambda_contract import (
     ADVANCED_TIER_MAX,
+    APPLICATION_LOG_LEVELS,
     AWS_PROVIDER_VERSION_URL_GRANTS,
     CORS_HEADERS,
     HANDLER,
@@ -294,6 +295,8 @@ def build(
             'lookup(local.web_adapter_layers, "${local.region}/${var.architecture}", null)}'
         ),
         "package_path": f'${{coalesce(var.package_path, "${{path.module}}/{PACKAGE_FILE}")}}',
+        "application_log_levels": dict(APPLICATION_LOG_LEVELS),
+        "application_log_level": "${local.application_log_levels[var.log_level]}",
         "providers_layer_path": (
             "${var.providers_layer_path != null ? var.providers_layer_path : "
             f'(var.use_bundled_providers_layer ? "${{path.module}}/{LAYER_FILE}" : null)}}'
@@ -418,6 +421,7 @@ def build(
                 "logging_config": {
                     "log_format": "JSON",
                     "log_group": "${aws_cloudwatch_log_group.lambda.name}",
+                    "application_log_level": "${local.application_log_level}",
                 },
                 "environment": {"variables": function_variables()},
                 "tags": "${var.tags}",

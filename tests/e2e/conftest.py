@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import openai
 import pytest
+from botocore.credentials import Credentials
 
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.control_plane import FakeSts
@@ -23,6 +25,8 @@ from tests.support import REPO_ROOT
 
 ADMIN_ROLE = "arn:aws:iam::111122223333:role/platform/PlatformAdmin"
 ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice"
+# Alice's own credentials, registered with the STS fake: her presigned identity verifies.
+ADMIN_CREDENTIALS = Credentials("ASIAE2EALICE", "alice-e2e-secret", "alice-e2e-token")
 NON_ADMIN_CALLER = "arn:aws:sts::111122223333:assumed-role/app-team/bob"
 EXPERIMENTS_ROLE = "arn:aws:iam::444455556666:role/experiments"
 OPENAI_KEY = "sk-e2e-openai-6b1d"
@@ -105,6 +109,7 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
         FakeSts() as sts,
     ):
         sts.trust[EXPERIMENTS_ROLE] = None
+        sts.identities[ADMIN_CREDENTIALS.access_key] = (ADMIN_CREDENTIALS.secret_key, ADMIN_CALLER)
         keys.write_text(json.dumps({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": f"{openai.url}/v1"}))
         env = {
             k: v
@@ -194,3 +199,10 @@ def server(served: Served, fakes: Fakes) -> Served:
 def non_admin_server(served_non_admin: Served, fakes: Fakes) -> Served:
     fakes.reset()
     return served_non_admin
+
+
+@pytest.fixture
+def client(server: Served) -> openai.OpenAI:
+    """The OpenAI SDK on the admin's server, without retries: each test sees exactly what the API
+    answered."""
+    return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)

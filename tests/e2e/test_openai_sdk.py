@@ -21,12 +21,6 @@ WEATHER = {
 }
 
 
-@pytest.fixture
-def client(server: Served) -> openai.OpenAI:
-    # No SDK retries: each test sees exactly what the API answered.
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)
-
-
 def test_models_are_listed(client: openai.OpenAI) -> None:
     assert [m.id for m in client.models.list()] == [
         "claude",

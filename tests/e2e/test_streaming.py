@@ -25,11 +25,6 @@ def _fake(server: Served, model: str) -> Any:
     return getattr(server, SERVED_BY[model])
 
 
-@pytest.fixture
-def client(server: Served) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)
-
-
 @pytest.mark.parametrize("model", ["claude", "tgi", "falcon", "gpt-mini"])
 def test_the_first_piece_arrives_while_the_model_is_still_generating(
     client: openai.OpenAI, server: Served, model: str

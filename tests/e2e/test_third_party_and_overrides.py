@@ -1,14 +1,17 @@
 """The OpenAI SDK against ``scripts/serve``: a third-party model through its fake, an admin driving a
-custom model spec end to end, and the same spec refused for a non-admin."""
+custom model spec end to end (with their presigned identity), and the same spec refused for a
+non-admin and for an admin's context without the identity."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
-from tests.e2e.conftest import EXPERIMENTS_ROLE, OPENAI_KEY, Served
+from operator_tools.sigv4 import SigV4Auth
+from tests.e2e.conftest import ADMIN_CREDENTIALS, EXPERIMENTS_ROLE, OPENAI_KEY, Served
 from tests.fakes.aws_http import Reply
 
 # A SageMaker endpoint outside the inventory, with a wire format of its own, behind a role.
@@ -32,6 +35,18 @@ def _client(server: Served) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=30)
 
 
+def _admin_client(server: Served) -> openai.OpenAI:
+    """As an admin calls: each request carries their presigned identity."""
+    auth = SigV4Auth(region="us-east-1", credentials=ADMIN_CREDENTIALS, admin_identity=True)
+    return openai.OpenAI(
+        base_url=server.base_url,
+        api_key="unused",
+        max_retries=0,
+        timeout=30,
+        http_client=httpx.Client(auth=auth),
+    )
+
+
 def test_a_third_party_model_answers_through_its_fake(server: Served) -> None:
     client = _client(server)
 
@@ -49,7 +64,7 @@ def test_a_third_party_model_answers_through_its_fake(server: Served) -> None:
 def test_an_admin_drives_a_custom_spec_end_to_end(server: Served) -> None:
     server.sagemaker.script("lab-endpoint", Reply(200, {"result": {"outputs": ["forty-two"]}}))
 
-    completion = _client(server).chat.completions.create(
+    completion = _admin_client(server).chat.completions.create(
         model="lab-experiment",
         messages=[{"role": "system", "content": "Be exact."}, {"role": "user", "content": "The answer?"}],
         max_tokens=16,
@@ -72,7 +87,7 @@ def test_an_admin_drives_a_custom_spec_end_to_end(server: Served) -> None:
 
 
 def test_an_admin_overrides_an_inventory_models_kwargs(server: Served) -> None:
-    _client(server).chat.completions.create(
+    _admin_client(server).chat.completions.create(
         model="tgi",
         messages=[{"role": "user", "content": "hi"}],
         extra_body={
@@ -85,16 +100,27 @@ def test_an_admin_overrides_an_inventory_models_kwargs(server: Served) -> None:
     assert sent.headers["x-amzn-sagemaker-target-variant"] == "b"
 
 
-def test_a_non_admin_sending_the_same_spec_is_refused(non_admin_server: Served) -> None:
+def _refused_spec(client: openai.OpenAI) -> openai.PermissionDeniedError:
     with pytest.raises(openai.PermissionDeniedError) as caught:
-        _client(non_admin_server).chat.completions.create(
+        client.chat.completions.create(
             model="lab-experiment",
             messages=[{"role": "user", "content": "The answer?"}],
             extra_body={"custom_model": CUSTOM_SPEC},
         )
+    return caught.value
 
-    assert caught.value.status_code == 403
-    assert caught.value.code == "access_denied"
+
+def test_an_admin_context_without_a_presigned_identity_is_refused(server: Served) -> None:
+    # scripts/serve names the admin in every request context, as a forged event would.
+    assert _refused_spec(_client(server)).code == "access_denied"
+    assert server.sagemaker.requests == []
+    assert server.sts.calls == []
+
+
+def test_a_non_admin_sending_the_same_spec_is_refused(non_admin_server: Served) -> None:
+    refused = _refused_spec(_client(non_admin_server))
+
+    assert (refused.status_code, refused.code) == (403, "access_denied")
     assert non_admin_server.sagemaker.requests == []
     assert non_admin_server.sts.calls == []
 

@@ -6,6 +6,16 @@ small deterministic "model":
 - Converse: ``echo: <last user text>``; with tools configured (and no tool result yet) a call
   of the first (or the chosen) tool; after a tool result, ``tool said: <result>``. maxTokens
   cuts the answer (stopReason ``max_tokens``); usage counts words.
+- Structured output as the service does it: ``outputConfig.textFormat`` makes the answer JSON
+  fitting the schema; a tool forced by name (or ``strict``) gets input fitting its schema.
+- Reasoning as the models do it: Claude with ``thinking`` enabled (or adaptive) starts its
+  answer with a signed ``reasoningContent`` block (a redacted one too when the prompt holds
+  ``REDACTED_THINKING_TRIGGER``), and, like Claude, refuses a request whose tool-use turn comes
+  back without its thinking first, a thinking block whose signature does not match, a
+  temperature while thinking, a budget below 1024 or not below maxTokens, and a budget on a
+  model that takes adaptive thinking only. gpt-oss (``reasoning_effort``) and DeepSeek-R1
+  (always) reason unsigned, and gpt-oss refuses a signature sent back. ``serviceTier`` is
+  echoed as the tier that served the request.
 - InvokeModel: Titan and Cohere embedding bodies, and the native chat bodies (Anthropic
   messages, Llama, Mistral, Titan text, completion-style).
 - ConverseStream: the Converse answer in ``vnd.amazon.eventstream`` events (``converse_stream``):
@@ -20,12 +30,14 @@ builds the exception events Bedrock sends mid-stream.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes import anthropic_messages, eventstream
 from tests.fakes.aws_http import FakeAwsServer, Recorded, Reply, aws_error, vector, words
+from tests.fakes.json_instances import instance
 from tests.fakes.streaming import Frame, Streamed, fragments, pieces
 
 NAMESPACE = "bedrock"
@@ -50,6 +62,12 @@ MODEL_ERROR = error(
     originalStatusCode=500,
 )
 NOT_FOUND = error("ResourceNotFoundException", 404, "Model not found.")
+
+
+def validation(message: str) -> Reply:
+    return error("ValidationException", 400, message)
+
+
 TIMEOUT = error("ModelTimeoutException", 408, "Model timed out.")
 MALFORMED = Reply(200, {"unexpected": "shape"})
 NOT_JSON = Reply(200, b"<html>gateway error</html>", {"Content-Type": "text/html"})
@@ -122,6 +140,8 @@ def converse_stream(answer: dict[str, Any]) -> Streamed:
                 _event("contentBlockStart", {"start": start, "contentBlockIndex": index}, content=True)
             )
             deltas = [{"toolUse": {"input": part}} for part in fragments(json.dumps(use["input"]))]
+        elif "redactedContent" in block.get("reasoningContent", {}):
+            deltas = [{"reasoningContent": {"redactedContent": block["reasoningContent"]["redactedContent"]}}]
         elif "reasoningContent" in block:
             reasoning = block["reasoningContent"]["reasoningText"]
             deltas = [{"reasoningContent": {"text": piece}} for piece in pieces(reasoning["text"])]
@@ -133,7 +153,10 @@ def converse_stream(answer: dict[str, Any]) -> Streamed:
             )
         frames.append(_event("contentBlockStop", {"contentBlockIndex": index}))
     frames.append(_event("messageStop", {"stopReason": answer["stopReason"]}))
-    frames.append(_event("metadata", {"usage": answer["usage"], "metrics": answer["metrics"]}))
+    metadata = {"usage": answer["usage"], "metrics": answer["metrics"]}
+    if "serviceTier" in answer:
+        metadata["serviceTier"] = answer["serviceTier"]
+    frames.append(_event("metadata", metadata))
     return Streamed(frames, "application/vnd.amazon.eventstream", STREAM_MODEL_ERROR)
 
 
@@ -155,6 +178,88 @@ def _texts(blocks: list[dict[str, Any]]) -> str:
     return " ".join(b["text"] for b in blocks if "text" in b)
 
 
+def sign(text: str) -> str:
+    """The fake's thinking signature: bound to the text, as Claude's are."""
+    return "sig_" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+REDACTED_TRIGGER = "REDACTED_THINKING_TRIGGER"
+REDACTED_DATA = b"\x00encrypted-thinking\xff"
+# Claude models that take adaptive thinking only (a budget is a 400), as of 2026-11-29.
+ADAPTIVE_ONLY = ("claude-opus-4-7", "claude-mythos", "claude-opus-5", "claude-sonnet-5", "claude-fable-5")
+
+
+def _thinking(model_id: str, body: dict[str, Any]) -> str | None:
+    """How the model reasons for this request: "signed" (Claude), "plain", or None."""
+    fields = body.get("additionalModelRequestFields") or {}
+    if "anthropic" in model_id:
+        kind = (fields.get("thinking") or {}).get("type")
+        return "signed" if kind in ("enabled", "adaptive") else None
+    if "deepseek.r1" in model_id or fields.get("reasoning_effort") or fields.get("reasoningConfig"):
+        return "plain"
+    return None
+
+
+def _thinking_problem(model_id: str, body: dict[str, Any], thinking: str | None) -> Reply | None:
+    """Claude's (and gpt-oss's) refusals around thinking, with their messages."""
+    messages = body.get("messages") or []
+    sent_back = [b["reasoningContent"] for m in messages for b in m["content"] if "reasoningContent" in b]
+    if "gpt-oss" in model_id and any("signature" in r.get("reasoningText", {}) for r in sent_back):
+        return validation(
+            "This model doesn't support the reasoningContent.reasoningText.signature field. "
+            "Remove reasoningContent.reasoningText.signature and try again."
+        )
+    if thinking != "signed":
+        return None
+    thinking_config = body["additionalModelRequestFields"]["thinking"]
+    inference = body.get("inferenceConfig") or {}
+    if thinking_config["type"] == "enabled":
+        if any(name in model_id for name in ADAPTIVE_ONLY):
+            return validation(
+                '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+                '"output_config.effort" to control thinking behavior.'
+            )
+        budget = thinking_config.get("budget_tokens", 0)
+        if budget < 1024 or budget >= inference.get("maxTokens", 4096):
+            return validation("thinking.budget_tokens: must be at least 1024 and less than max_tokens")
+    if "temperature" in inference or "topP" in inference:
+        return validation("temperature may only be set to 1 when thinking is enabled.")
+    for reasoning in sent_back:
+        text = reasoning.get("reasoningText")
+        if text is not None and text.get("signature") != sign(text["text"]):
+            return validation("messages: Invalid `signature` in `thinking` block")
+    last = messages[-1]["content"] if messages else []
+    if any("toolResult" in b for b in last) and len(messages) >= 2:
+        turn = messages[-2]["content"]
+        if any("toolUse" in b for b in turn) and "reasoningContent" not in turn[0]:
+            return validation(
+                "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. "
+                "When `thinking` is enabled, a final `assistant` message must start with a thinking block."
+            )
+    return None
+
+
+def _reasoning_blocks(thinking: str | None, last_text: str) -> list[dict[str, Any]]:
+    if thinking is None:
+        return []
+    text = f"Thinking about {last_text or 'the tool result'}."
+    reasoning: dict[str, Any] = {"text": text}
+    if thinking == "signed":
+        reasoning["signature"] = sign(text)
+    blocks: list[dict[str, Any]] = [{"reasoningContent": {"reasoningText": reasoning}}]
+    if thinking == "signed" and REDACTED_TRIGGER in last_text:
+        encoded = base64.b64encode(REDACTED_DATA).decode()
+        blocks.append({"reasoningContent": {"redactedContent": encoded}})
+    return blocks
+
+
+def _tool_input(tool: dict[str, Any], forced: bool, last_text: str) -> Any:
+    spec = tool["toolSpec"]
+    if forced or spec.get("strict"):
+        return instance(spec["inputSchema"]["json"])
+    return {"query": last_text}
+
+
 class FakeBedrockRuntime(FakeAwsServer):
     def route(self, method: str, path: str) -> tuple[str, str] | None:
         parts = path.split("/")
@@ -171,13 +276,24 @@ class FakeBedrockRuntime(FakeAwsServer):
         return None
 
     def default_reply(self, request: Recorded) -> Reply | Streamed:
-        if request.operation == "Converse":
-            return Reply(200, self._converse(request.json))
-        if request.operation == "ConverseStream":
-            return converse_stream(self._converse(request.json))
+        if request.operation in ("Converse", "ConverseStream"):
+            return self.default_converse(request.target, request.json, request.operation == "ConverseStream")
         if request.operation == "InvokeModelWithResponseStream":
             return self._invoke_stream(request.target, request.json)
         return self._invoke(request.target, request.json)
+
+    def default_converse(self, model_id: str, body: dict[str, Any], streamed: bool) -> Reply | Streamed:
+        thinking = _thinking(model_id, body)
+        problem = _thinking_problem(model_id, body, thinking)
+        if problem is not None:
+            return problem
+        answer = self._converse(body)
+        content = answer["output"]["message"]["content"]
+        last = body["messages"][-1]["content"] if body.get("messages") else []
+        content[:0] = _reasoning_blocks(thinking, _texts(last))
+        if body.get("serviceTier"):
+            answer["serviceTier"] = body["serviceTier"]
+        return converse_stream(answer) if streamed else Reply(200, answer)
 
     def _converse(self, body: dict[str, Any]) -> dict[str, Any]:
         messages = body.get("messages") or []
@@ -190,17 +306,25 @@ class FakeBedrockRuntime(FakeAwsServer):
         if tools and not tool_results:
             choice = (body["toolConfig"].get("toolChoice") or {}).get("tool")
             name = choice["name"] if choice else tools[0]["toolSpec"]["name"]
-            use = {"toolUseId": f"tooluse_{len(messages)}", "name": name, "input": {"query": _texts(last)}}
+            tool = next(t for t in tools if t["toolSpec"]["name"] == name)
+            use = {
+                "toolUseId": f"tooluse_{len(messages)}",
+                "name": name,
+                "input": _tool_input(tool, bool(choice), _texts(last)),
+            }
             return {
                 "output": {"message": {"role": "assistant", "content": [{"toolUse": use}]}},
                 "stopReason": "tool_use",
                 "usage": {"inputTokens": prompt_words, "outputTokens": 5, "totalTokens": prompt_words + 5},
                 "metrics": {"latencyMs": 5},
             }
+        text_format = (body.get("outputConfig") or {}).get("textFormat")
         if tool_results:
             text = "tool said: " + " ".join(_texts(r["content"]) for r in tool_results)
         else:
             text = "echo: " + _texts(last)
+        if text_format:
+            text = json.dumps(instance(json.loads(text_format["structure"]["jsonSchema"]["schema"])))
         stop = "end_turn"
         limit = (body.get("inferenceConfig") or {}).get("maxTokens")
         if limit is not None and words(text) > limit:

@@ -6,17 +6,23 @@
   ``GetInferenceProfile`` and the custom / provisioned / imported model lookups.
 - ``FakeSts``: STS, the query protocol with XML answers: ``GetCallerIdentity`` and an
   ``AssumeRole`` that enforces who may assume what (moto's STS lets anyone assume any role).
+  A presigned ``GetCallerIdentity`` (``GET`` with the signature in the query, as admins send
+  their identity) is verified as STS verifies it, against ``identities``: moto answers any
+  request with its default identity, whoever signed it.
+- ``FakeIamSimulator``: IAM's ``SimulatePrincipalPolicy`` over identity policies it is given.
 
 Reach them with ``AWS_ENDPOINT_URL_SERVICE_QUOTAS`` / ``AWS_ENDPOINT_URL_BEDROCK`` /
-``AWS_ENDPOINT_URL_STS``. Each answers per region, taken from the request's SigV4 credential scope,
+``AWS_ENDPOINT_URL_STS`` / ``AWS_ENDPOINT_URL_IAM``. Each answers per region, taken from the request's SigV4 credential scope,
 and records the access key id each request was signed with.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import threading
+import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.sigv4_verifier import SignatureMismatch, verify_presigned
 
 _SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
@@ -341,6 +348,122 @@ def function_url_statement(principal: str, action: str, *, through_url: bool = T
     return statement
 
 
+def query_error(status: int, code: str, message: str, namespace: str) -> Answer:
+    """An error of a query-protocol service (STS, IAM), as XML."""
+    xml = (
+        f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return Answer(status, xml.encode(), {"Content-Type": "text/xml"})
+
+
+# --- IAM policy simulator ----------------------------------------------------------------------------
+
+
+class FakeIamSimulator(_Loopback):
+    """IAM's ``SimulatePrincipalPolicy`` (query protocol, XML), which moto does not implement.
+
+    ``policies``: principal ARN -> the statements of its identity policies; any other principal is
+    ``NoSuchEntity``. Evaluation as IAM does it for identity policies: an explicit Deny wins, else
+    an Allow whose Action and Resource match (``*`` and ``?`` wildcards) and whose conditions hold
+    for the request's context entries; a condition on a key the request does not carry fails.
+    Operators: ``Bool``, ``StringEquals``, ``StringLike``, ``ArnLike``, ``ArnEquals``; any other
+    makes its statement not apply.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: dict[str, list[dict[str, Any]]] = {}
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        params = {k: v[0] for k, v in parse_qs(body.decode() or query).items()}
+        action = params.get("Action", "")
+        self.record(action, headers, params)
+        if action != "SimulatePrincipalPolicy":
+            return self._error(400, "InvalidAction", f"Could not find operation {action}")
+        source = params.get("PolicySourceArn", "")
+        if source not in self.policies:
+            return self._error(404, "NoSuchEntity", f"The principal {source} cannot be found.")
+        actions = _members(params, "ActionNames")
+        resources = _members(params, "ResourceArns") or ["*"]
+        context: dict[str, list[str]] = {}
+        for n in range(1, 100):
+            key = params.get(f"ContextEntries.member.{n}.ContextKeyName")
+            if key is None:
+                break
+            context[key.lower()] = _members(params, f"ContextEntries.member.{n}.ContextKeyValues")
+        results = "".join(
+            "<member>"
+            f"<EvalActionName>{escape(a)}</EvalActionName><EvalResourceName>{escape(r)}</EvalResourceName>"
+            f"<EvalDecision>{self.decide(source, a, r, context)}</EvalDecision>"
+            "</member>"
+            for a in actions
+            for r in resources
+        )
+        xml = (
+            '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            f"<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{results}"
+            "</EvaluationResults></SimulatePrincipalPolicyResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</SimulatePrincipalPolicyResponse>"
+        )
+        return Answer(200, xml.encode(), {"Content-Type": "text/xml"})
+
+    def decide(self, principal: str, action: str, resource: str, context: dict[str, list[str]]) -> str:
+        applying = [
+            s
+            for s in self.policies[principal]
+            if _matches(s.get("Action"), action, fold=True)
+            and _matches(s.get("Resource"), resource)
+            and _conditions_hold(s.get("Condition") or {}, context)
+        ]
+        if any(s.get("Effect") == "Deny" for s in applying):
+            return "explicitDeny"
+        return "allowed" if any(s.get("Effect") == "Allow" for s in applying) else "implicitDeny"
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> Answer:
+        return query_error(status, code, message, "https://iam.amazonaws.com/doc/2010-05-08/")
+
+
+def _members(params: dict[str, str], name: str) -> list[str]:
+    out = []
+    for n in range(1, 1000):
+        value = params.get(f"{name}.member.{n}")
+        if value is None:
+            return out
+        out.append(value)
+    return out
+
+
+def _matches(patterns: Any, value: str, *, fold: bool = False) -> bool:
+    listed = [patterns] if isinstance(patterns, str) else list(patterns or [])
+    if fold:
+        return any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in listed)
+    return any(fnmatch.fnmatchcase(value, p) for p in listed)
+
+
+def _conditions_hold(conditions: dict[str, Any], context: dict[str, list[str]]) -> bool:
+    for operator, tests in conditions.items():
+        for key, wanted in tests.items():
+            given = context.get(key.lower())
+            if given is None:
+                return False
+            expected = [wanted] if isinstance(wanted, str) else [str(w) for w in wanted]
+            if operator == "Bool":
+                ok = any(g.lower() == e.lower() for g in given for e in expected)
+            elif operator in ("StringEquals", "ArnEquals"):
+                ok = any(g == e for g in given for e in expected)
+            elif operator in ("StringLike", "ArnLike"):
+                ok = any(fnmatch.fnmatchcase(g, e) for g in given for e in expected)
+            else:
+                return False
+            if not ok:
+                return False
+    return True
+
+
 # --- STS ---------------------------------------------------------------------------------------------
 
 
@@ -358,6 +481,8 @@ class FakeSts(_Loopback):
         self.issued: dict[str, str] = {}  # access key id -> role ARN
         # (status, code, message): STS fails every call so (throttling, an outage).
         self.failing: tuple[int, str, str] | None = None
+        # access key id -> (secret key, ARN): who signed a presigned GetCallerIdentity.
+        self.identities: dict[str, tuple[str, str]] = {}
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
         params = {k: v[0] for k, v in parse_qs(body.decode() or query).items()}
@@ -365,6 +490,8 @@ class FakeSts(_Loopback):
         self.record(action, headers, params)
         if self.failing is not None:
             return self._error(*self.failing)
+        if action == "GetCallerIdentity" and "X-Amz-Signature" in params:
+            return self._presigned_identity(method, path, query, headers)
         if action == "GetCallerIdentity":
             account = self.caller_arn.split(":")[4]
             return self._ok(
@@ -394,6 +521,29 @@ class FakeSts(_Loopback):
             f"<Arn>arn:aws:sts::{account}:assumed-role/{name}/{session}</Arn></AssumedRoleUser>",
         )
 
+    def _presigned_identity(self, method: str, path: str, query: str, headers: dict[str, str]) -> Answer:
+        secrets = {key: secret for key, (secret, _) in self.identities.items()}
+        try:
+            verified = verify_presigned(method, path, query, headers, secrets, now=time.time())
+        except SignatureMismatch as err:
+            if str(err).startswith("unknown access key"):
+                return self._error(
+                    403, "InvalidClientTokenId", "The security token included in the request is invalid."
+                )
+            if str(err) == "expired":
+                return self._error(
+                    403, "ExpiredToken", "The security token included in the request is expired"
+                )
+            return self._error(
+                403, "SignatureDoesNotMatch", f"The request signature we calculated does not match: {err}"
+            )
+        arn = self.identities[verified.access_key_id][1]
+        account = arn.split(":")[4]
+        return self._ok(
+            "GetCallerIdentity",
+            f"<Arn>{escape(arn)}</Arn><UserId>AIDAFAKE</UserId><Account>{account}</Account>",
+        )
+
     @staticmethod
     def _ok(action: str, result: str) -> Answer:
         xml = (
@@ -405,9 +555,4 @@ class FakeSts(_Loopback):
 
     @staticmethod
     def _error(status: int, code: str, message: str) -> Answer:
-        xml = (
-            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
-            f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
-            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
-        )
-        return Answer(status, xml.encode(), {"Content-Type": "text/xml"})
+        return query_error(status, code, message, "https://sts.amazonaws.com/doc/2011-06-15/")

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from tests.fakes.http_json import Answer, JsonApiFake, Received, last_user_text, words
+from tests.fakes.json_instances import instance
 from tests.fakes.streaming import Frame, Streamed, fragments, pieces, sse
 
 SSE = "text/event-stream; charset=utf-8"
@@ -77,6 +78,10 @@ def chat_chunks(
     chunks: list[tuple[dict[str, Any], bool]] = []
     if not role_in_every_delta:
         chunks.append((chunk({"role": "assistant", "content": ""}), False))
+    # vLLM's reasoning parsers stream the thinking first, as ``reasoning_content``.
+    chunks += [
+        (chunk({"reasoning_content": p}), True) for p in pieces(message.get("reasoning_content") or "")
+    ]
     chunks += [(chunk({"content": piece}), True) for piece in pieces(message.get("content") or "")]
     for index, call in enumerate(message.get("tool_calls") or ()):
         function = call["function"]
@@ -126,8 +131,22 @@ def chat_completion(body: dict[str, Any]) -> dict[str, Any]:
         text = "tool said: " + str(messages[-1].get("content"))
     else:
         text = "echo: " + last_user_text(messages)
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":  # OpenAI's structured outputs
+        text = json.dumps(instance(response_format["json_schema"]["schema"]))
+    elif response_format.get("type") == "json_object":
+        text = json.dumps({"echo": text})
     message = {"role": "assistant", "content": text}
-    return completion(message, "stop", prompt, str(body.get("model")))
+    answer = completion(message, "stop", prompt, str(body.get("model")))
+    if body.get("reasoning_effort"):
+        # OpenAI keeps the thinking to itself and counts it.
+        usage = answer["usage"]
+        usage["completion_tokens"] += 4
+        usage["total_tokens"] += 4
+        usage["completion_tokens_details"] = {"reasoning_tokens": 4}
+    if body.get("service_tier"):
+        answer["service_tier"] = "default" if body["service_tier"] == "auto" else body["service_tier"]
+    return answer
 
 
 class FakeChatCompletions(JsonApiFake):

@@ -9,6 +9,11 @@ follows the body's shape, as the containers would:
 - ``{"inputs": [[dialog]]}`` (JumpStart Llama 2 chat): ``[{"generation": {...}}]``;
 - anything else: ``[{"generated_text": ...}]``.
 
+A grammar (TGI's ``{"type": "json", "value": <schema>}``, as the messages API's
+``response_format`` or generate's ``parameters.grammar``) makes the answer JSON fitting the
+schema. A messages body with ``reasoning_effort`` is answered as vLLM's reasoning parsers do:
+``reasoning_content`` beside the content, counted in ``completion_tokens_details``.
+
 ``POST /endpoints/{name}/invocations-response-stream`` answers in ``vnd.amazon.eventstream``
 ``PayloadPart`` events carrying the container's bytes. With ``"stream": true``, TGI's server-sent
 events (``data:{...}``, no space, as TGI writes them): chat completion chunks then
@@ -27,6 +32,7 @@ from urllib.parse import unquote
 
 from tests.fakes import eventstream
 from tests.fakes.aws_http import FakeAwsServer, Recorded, Reply, aws_error, words
+from tests.fakes.json_instances import instance
 from tests.fakes.openai_compatible import chat_chunks
 from tests.fakes.streaming import Frame, Streamed, pieces, sse
 
@@ -157,7 +163,7 @@ class FakeSageMakerRuntime(FakeAwsServer):
             events.append((sse("[DONE]", space=False), False))
             return payload_stream(events, "text/event-stream", split=self.split_parts)
         if streams and isinstance(body.get("inputs"), str):
-            events = generate_events(GENERATED_TEXT)
+            events = generate_events(_generated(body))
             return payload_stream(events, "text/event-stream", split=self.split_parts)
         # A container that does not stream this request answers once; its bytes still come in parts.
         reply = self._answer(raw)
@@ -172,7 +178,7 @@ class FakeSageMakerRuntime(FakeAwsServer):
             return Reply(200, self._chat(body))
         inputs = body.get("inputs") if isinstance(body, dict) else None
         if isinstance(inputs, str):
-            text = GENERATED_TEXT
+            text = _generated(body)
             details = {"finish_reason": "eos_token", "generated_tokens": words(text), "prefill": []}
             return Reply(200, [{"generated_text": text, "details": details}])
         if isinstance(inputs, list):
@@ -196,17 +202,37 @@ class FakeSageMakerRuntime(FakeAwsServer):
         else:
             message = {"role": "assistant", "content": "echo: " + _last_user_text(messages)}
             finish = "eos_token"
+        if _grammar_schema(body.get("response_format")) is not None and not message.get("tool_calls"):
+            message["content"] = json.dumps(instance(_grammar_schema(body["response_format"])))
         prompt = sum(words(str(m.get("content") or "")) for m in messages)
         completion = words(str(message.get("content") or ""))
+        usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion}
+        if body.get("reasoning_effort"):
+            message["reasoning_content"] = "Thinking about " + _last_user_text(messages)
+            reasoning = words(message["reasoning_content"])
+            usage = {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion + reasoning,
+                "completion_tokens_details": {"reasoning_tokens": reasoning},
+            }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return {
             "object": "chat.completion",
             "id": "",
             "created": 0,
             "model": "tgi",
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
+            "usage": usage,
         }
+
+
+def _grammar_schema(grammar: Any) -> Any:
+    """The schema of TGI's grammar (``json_object`` is its alias of ``json``), or None."""
+    if isinstance(grammar, dict) and grammar.get("type") in ("json", "json_object"):
+        return grammar.get("value", {"type": "object"})
+    return None
+
+
+def _generated(body: dict[str, Any]) -> str:
+    schema = _grammar_schema((body.get("parameters") or {}).get("grammar"))
+    return GENERATED_TEXT if schema is None else json.dumps(instance(schema))

@@ -233,3 +233,97 @@ def test_a_mid_stream_exception_reaches_invoke_with_response_stream(
 
     with pytest.raises(EventStreamError, match="modelTimeoutException"):
         list(stream)
+
+
+# --- reasoning, structured output and service tiers, in the shapes the pinned botocore parses ---
+
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+THINKING = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+
+
+def test_claude_thinking_is_a_signed_reasoning_block_botocore_parses(client: Any) -> None:
+    trigger = [{"role": "user", "content": [{"text": f"hi {bedrock_runtime.REDACTED_TRIGGER}"}]}]
+    answer = client.converse(
+        modelId=SONNET_45,
+        messages=trigger,
+        inferenceConfig={"maxTokens": 2048},
+        additionalModelRequestFields=THINKING,
+    )
+
+    thought, redacted, text = answer["output"]["message"]["content"]
+    reasoning = thought["reasoningContent"]["reasoningText"]
+    assert reasoning["signature"] == bedrock_runtime.sign(reasoning["text"])
+    # A blob on the wire (base64 in JSON): botocore hands it over as bytes.
+    assert redacted["reasoningContent"]["redactedContent"] == bedrock_runtime.REDACTED_DATA
+    assert text["text"].startswith("echo:")
+
+
+def test_thinking_streams_its_text_then_its_signature(client: Any) -> None:
+    events = list(
+        client.converse_stream(
+            modelId=SONNET_45,
+            messages=HELLO,
+            inferenceConfig={"maxTokens": 2048},
+            additionalModelRequestFields=THINKING,
+        )["stream"]
+    )
+
+    reasoning = [
+        e["contentBlockDelta"]["delta"]["reasoningContent"]
+        for e in events
+        if "reasoningContent" in e.get("contentBlockDelta", {}).get("delta", {})
+    ]
+    text = "".join(r.get("text", "") for r in reasoning)
+    assert len(reasoning) > 2 and reasoning[-1] == {"signature": bedrock_runtime.sign(text)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"inferenceConfig": {"maxTokens": 1024}}, "less than max_tokens"),
+        ({"inferenceConfig": {"maxTokens": 4096, "temperature": 0.5}}, "temperature"),
+    ],
+)
+def test_claude_refuses_what_it_refuses_while_thinking(
+    client: Any, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ClientError) as caught:
+        client.converse(modelId=SONNET_45, messages=HELLO, additionalModelRequestFields=THINKING, **kwargs)
+
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert message in caught.value.response["Error"]["Message"]
+
+
+def test_a_tool_turn_sent_back_without_its_thinking_is_refused(client: Any) -> None:
+    use = {"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}
+    result = {"toolResult": {"toolUseId": "t1", "content": [{"text": "18 C"}]}}
+    messages = [*HELLO, {"role": "assistant", "content": [use]}, {"role": "user", "content": [result]}]
+
+    with pytest.raises(ClientError) as caught:
+        client.converse(
+            modelId=SONNET_45,
+            messages=messages,
+            toolConfig=TOOLS,
+            inferenceConfig={"maxTokens": 4096},
+            additionalModelRequestFields=THINKING,
+        )
+
+    assert "must start with a thinking block" in caught.value.response["Error"]["Message"]
+
+
+def test_output_config_and_service_tier_pass_botocores_validation(client: Any) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    answer = client.converse(
+        modelId=SONNET_45,
+        messages=HELLO,
+        outputConfig={
+            "textFormat": {
+                "type": "json_schema",
+                "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "n"}},
+            }
+        },
+        serviceTier={"type": "flex"},
+    )
+
+    assert json.loads(answer["output"]["message"]["content"][0]["text"]) == {"n": 1}
+    assert answer["serviceTier"] == {"type": "flex"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,20 @@ Invoke = Callable[..., dict[str, Any]]
 ReadLogs = Callable[[], list[dict[str, Any]]]
 # write_inventory(models, third_party_providers=()) -> serve these ModelSpec dicts from an inventory file
 WriteInventory = Callable[..., None]
+
+
+def ok_body(response: dict[str, Any]) -> Any:
+    """The JSON body of a 200 Function URL response."""
+    assert response["statusCode"] == 200, response["body"]
+    return json.loads(response["body"])
+
+
+def chunks_of(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a 200 server-sent event response, without the closing ``[DONE]``."""
+    assert response["statusCode"] == 200, response["body"]
+    events = [e[6:] for e in response["body"].split("\n\n") if e]
+    return [json.loads(e) for e in events if e != "[DONE]"]
+
 
 # A deployment's models as the handler tests serve them (through INVENTORY_FILE).
 CLAUDE = "us.anthropic.claude-3-haiku-20240307-v1:0"
@@ -171,3 +186,27 @@ class Providers:
                 f"AZURE_OPENAI_API_DEPLOYMENT_NAME__{name}": deployment,
             }
         return keys
+
+
+def misconfigured(response: dict[str, Any], read_logs: ReadLogs) -> dict[str, Any]:
+    """A configuration error as the caller sees it (a generic 500 naming the request id, no ARN,
+    account id or name) and the request's one ERROR log line, which has the details: returned."""
+    import json
+    import re
+
+    assert response["statusCode"] == 500, response["body"]
+    error = json.loads(response["body"])["error"]
+    assert (error["type"], error["code"]) == ("server_error", "configuration_error")
+    m = re.fullmatch(
+        r"The deployment is misconfigured; its operators can find the cause in the function's logs "
+        r"under request id (?P<id>[0-9a-f-]{36})\.",
+        error["message"],
+    )
+    assert m, error["message"]
+    assert not re.search(r"arn:|\d{12}", response["body"])
+    (line,) = [
+        line
+        for line in read_logs()
+        if line["level"] == "ERROR" and line.get("correlation_id") == m.group("id")
+    ]
+    return line

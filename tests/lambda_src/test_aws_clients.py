@@ -11,7 +11,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambda_src.aws_clients import ROLE_SESSION_NAME, AwsClients, client_config, get_clients
+from lambda_src.aws_clients import (
+    MAX_CLIENTS,
+    MAX_ROLE_SESSIONS,
+    ROLE_SESSION_NAME,
+    AwsClients,
+    client_config,
+    get_clients,
+)
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 
 ROLE = "arn:aws:iam::210987654321:role/model-invoker"
@@ -39,6 +46,21 @@ def test_clients_are_cached_per_service_region_and_role(bedrock: FakeBedrockRunt
     assert clients.get("bedrock-runtime", "us-east-1", ROLE) is clients.get(
         "bedrock-runtime", "us-east-1", ROLE
     )
+
+
+def test_specs_naming_ever_new_regions_and_external_ids_cannot_grow_the_caches(
+    bedrock: FakeBedrockRuntime, sts: None
+) -> None:
+    clients = AwsClients()
+    kept = clients.get("bedrock-runtime", "us-east-1")
+
+    for n in range(MAX_CLIENTS + 10):
+        clients.get("bedrock-runtime", f"xx-made-{n % 10}{n // 10}", ROLE, f"external-{n}")
+        clients.get("bedrock-runtime", "us-east-1")  # in use: stays cached
+
+    assert len(clients._clients) == MAX_CLIENTS
+    assert len(clients._sessions) == MAX_ROLE_SESSIONS
+    assert clients.get("bedrock-runtime", "us-east-1") is kept
 
 
 def test_get_clients_is_one_instance_per_container() -> None:

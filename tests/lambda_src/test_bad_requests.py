@@ -22,6 +22,10 @@ def chat(**fields: Any) -> dict[str, Any]:
     return {"model": "claude", "messages": USER, **fields}
 
 
+def json_schema(schema: dict[str, Any], name: str = "answer") -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+
+
 def raw(text: str) -> dict[str, Any]:
     return {"body": text}
 
@@ -192,7 +196,68 @@ CORPUS: list[tuple[str, str, Any, int]] = [
     ("stop-number", CHAT, chat(stop=123), 400),
     ("n-two", CHAT, chat(n=2), 400),
     ("logprobs", CHAT, chat(logprobs=True), 400),
-    ("response-format-json", CHAT, chat(response_format={"type": "json_object"}), 400),
+    # --- structured output, reasoning, service tiers
+    ("response-format-unknown-type", CHAT, chat(response_format={"type": "xml"}), 400),
+    (
+        "response-format-no-schema",
+        CHAT,
+        chat(response_format={"type": "json_schema", "json_schema": {"name": "a"}}),
+        400,
+    ),
+    (
+        "response-format-bad-name",
+        CHAT,
+        chat(response_format=json_schema({"type": "object"}, name="an answer")),
+        400,
+    ),
+    ("response-format-bad-type", CHAT, chat(response_format=json_schema({"type": "integr"})), 400),
+    (
+        "response-format-remote-ref",
+        CHAT,
+        chat(response_format=json_schema({"$ref": "https://x.test/s"})),
+        400,
+    ),
+    ("response-format-dangling-ref", CHAT, chat(response_format=json_schema({"$ref": "#/$defs/none"})), 400),
+    ("response-format-required-not-list", CHAT, chat(response_format=json_schema({"required": "a"})), 400),
+    (
+        "response-format-schema-nan",
+        CHAT,
+        raw(
+            '{"model": "claude", "messages": [{"role": "user", "content": "hi"}], "response_format": '
+            '{"type": "json_schema", "json_schema": {"name": "a", "schema": {"maximum": NaN}}}}'
+        ),
+        400,
+    ),
+    # claude here is Claude 3 Haiku: structured output through a forced tool, whose input is an object
+    ("response-format-array-through-a-tool", CHAT, chat(response_format=json_schema({"type": "array"})), 400),
+    (
+        "response-format-with-tools-through-a-tool",
+        CHAT,
+        chat(tools=[TOOL], response_format={"type": "json_object"}),
+        400,
+    ),
+    ("reasoning-effort-unknown", CHAT, chat(reasoning_effort="extreme"), 400),
+    ("reasoning-effort-model-without", CHAT, chat(reasoning_effort="high"), 400),
+    ("service-tier-unknown", CHAT, chat(service_tier="gold"), 400),
+    ("service-tier-scale-on-bedrock", CHAT, chat(service_tier="scale"), 400),
+    ("service-tier-on-sagemaker", CHAT, chat(model="tgi", service_tier="priority"), 400),
+    (
+        "reasoning-signature-tampered",
+        CHAT,
+        chat(
+            messages=[
+                *USER,
+                {
+                    "role": "assistant",
+                    "content": "a",
+                    "reasoning_content": "changed",
+                    "reasoning_signature": "x",
+                },
+                *USER,
+            ]
+        ),
+        400,
+    ),
     ("unknown-field", CHAT, chat(secret_field=SECRET), 400),
     ("unknown-field-hostile-name", CHAT, {**chat(), f"{SECRET}<script>": 1}, 400),
     # --- tools

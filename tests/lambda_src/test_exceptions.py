@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from lambda_src import request_context
 from lambda_src.exceptions import (
     AccessDeniedError,
     ApiError,
@@ -26,7 +27,6 @@ from lambda_src.responses import error_response
         (UnknownRouteError, 404, "invalid_request_error", "unknown_url"),
         (MethodNotAllowedError, 405, "invalid_request_error", "method_not_allowed"),
         (NotImplementedRouteError, 501, "server_error", "not_implemented"),
-        (ConfigurationError, 500, "server_error", "configuration_error"),
     ],
 )
 def test_each_error_maps_to_its_openai_error(
@@ -58,6 +58,19 @@ def test_a_subclass_without_keywords_inherits_its_mapping() -> None:
     )
     assert (Throttled.status, Throttled.code, Throttled.should_retry) == (429, "rate_limit_exceeded", None)
     assert (AccessDeniedError.status, ApiError.status) == (403, 500)
+
+
+def test_a_configuration_error_tells_callers_only_where_the_details_are() -> None:
+    request_context.bind(request_context.RequestContext("req-1234", None, deadline=0.0))
+    try:
+        response = error_response(ConfigurationError("secret arn:aws:secretsmanager:x is broken", param="p"))
+    finally:
+        request_context.bind(None)
+
+    assert response.status_code == 500
+    error = json.loads(response.body)["error"]
+    assert (error["type"], error["code"]) == ("server_error", "configuration_error")
+    assert "request id req-1234" in error["message"] and "arn:" not in error["message"]
 
 
 def test_reason_stays_out_of_the_response() -> None:

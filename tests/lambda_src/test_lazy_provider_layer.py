@@ -1,5 +1,7 @@
 """Bedrock and SageMaker requests never import LangChain or a provider SDK: a fresh interpreter
-imports the handler, serves them (including a custom spec), and only then a third-party model."""
+imports the handler, serves them (including an admin's custom spec), and only then a third-party
+model. The admin's identity is presigned, and verified by the STS fake, out here: the signing
+helper imports httpx, which is one of the modules watched."""
 
 from __future__ import annotations
 
@@ -7,8 +9,16 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
+from botocore.credentials import Credentials
+
+from operator_tools.sigv4 import presign_identity
+from tests.fakes.control_plane import FakeSts
+from tests.fakes.function_url import REGION, URL_ID
 from tests.support import REPO_ROOT
+
+SESSION = "arn:aws:sts::111122223333:assumed-role/Admin/s"
 
 SCRIPT = r"""
 import json, os, sys, tempfile
@@ -33,6 +43,8 @@ SESSION = ADMIN.replace(":iam:", ":sts:").replace("role/", "assumed-role/") + "/
 def chat(app, model, **extra):
     body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
     headers = {"content-type": "application/json", **adapter_headers(SESSION)}
+    if "custom_model" in extra:  # the admin's identity, presigned by the test (outside this interpreter)
+        headers["x-llm-api-admin-identity"] = os.environ["ADMIN_IDENTITY"]
     return call_app(app, "POST", "/v1/chat/completions", json.dumps(body).encode(), headers)[0]
 
 
@@ -68,7 +80,7 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
 """
 
 
-def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
+def _run(sts_url: str, identity: str) -> dict[str, Any]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "KEYS_", "INVENTORY"))
     }
@@ -82,6 +94,8 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
         AWS_EC2_METADATA_DISABLED="true",
         POWERTOOLS_TRACE_DISABLED="1",
         POWERTOOLS_LOG_LEVEL="ERROR",
+        AWS_ENDPOINT_URL_STS=sts_url,
+        ADMIN_IDENTITY=identity,
     )
 
     out = subprocess.run(
@@ -94,9 +108,19 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
         timeout=120,
     )
 
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
+    admin = Credentials("ASIALAZYADMIN", "lazy-admin-secret", "lazy-admin-token")
+    with FakeSts() as sts:
+        sts.identities[admin.access_key] = (admin.secret_key, SESSION)
+        report = _run(sts.url, presign_identity(admin, REGION, f"{URL_ID}.lambda-url.{REGION}.on.aws"))
+
     assert report["after_import"] == []
     assert report["aws_statuses"] == [200, 200, 200, 200, 404]
+    assert [c.operation for c in sts.calls] == ["GetCallerIdentity"]
     assert report["after_aws"] == []
     # The check can see the layer: a third-party model does load it.
     assert report["third_party_status"] == 200

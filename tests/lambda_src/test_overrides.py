@@ -1,22 +1,28 @@
 """Runtime overrides through the handler: who may send them, what they can do, and what is refused.
 
 STS is the loopback fake (tests.fakes.control_plane.FakeSts), so every AssumeRole is recorded:
-a refused override must not have reached STS, the model, or the keys.
+a refused override must not have reached STS AssumeRole, the model, or the keys. Admins prove who
+they are with a presigned GetCallerIdentity (``x-llm-api-admin-identity``), which the fake
+verifies against the credentials registered for each principal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.credentials import Credentials
 
+from lambda_src import admin_identity
 from lambda_src.settings import get_settings
+from operator_tools.sigv4 import presign_identity
 from tests.fakes.aws_http import Reply
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.control_plane import FakeSts
-from tests.fakes.function_url import DEFAULT_CALLER_ARN
+from tests.fakes.function_url import DEFAULT_CALLER_ARN, REGION, URL_ID
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 from tests.lambda_src.support import MODELS, OPENAI_KEY, Invoke, Providers, PutKeys, ReadLogs, WriteInventory
 
@@ -49,6 +55,20 @@ CUSTOM_SPEC: dict[str, Any] = {
     "limits": {"max_tokens": 256},
 }
 ANSWER = Reply(200, {"predictions": [{"candidates": [{"text": "custom says hi"}]}]})
+HOST = f"{URL_ID}.lambda-url.{REGION}.on.aws"
+# Each principal's own credentials: what its presigned identity is signed with.
+CREDENTIALS = {
+    ADMIN_SESSION: Credentials("ASIAADMINALICE", "alice-secret", "alice-session-token"),
+    ADMIN_USER: Credentials("AKIAADMINBOB", "bob-secret"),
+    DEFAULT_CALLER_ARN: Credentials("AKIAAPPCALLER", "caller-secret"),
+}
+
+
+OWN = "<the caller's own identity>"
+
+
+def identity(caller: str, *, audience: str = HOST, region: str = REGION, expires: int = 60) -> str:
+    return presign_identity(CREDENTIALS[caller], region, audience, expires=expires)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +80,11 @@ def _sts_server() -> Iterator[FakeSts]:
 @pytest.fixture
 def sts(_sts_server: FakeSts, monkeypatch: pytest.MonkeyPatch) -> FakeSts:
     _sts_server.calls.clear()
+    _sts_server.failing = None
     _sts_server.trust = {EXPERIMENTS_ROLE: None, OTHER_ROLE: None}
+    _sts_server.identities = {c.access_key: (c.secret_key, arn) for arn, c in CREDENTIALS.items()}
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", _sts_server.url)
+    admin_identity.VERIFIED.clear()
     return _sts_server
 
 
@@ -80,12 +103,19 @@ def _dev_deployment(
     sagemaker.script(ENDPOINT, ANSWER)
 
 
-def _chat(invoke: Invoke, caller: str = ADMIN_SESSION, **body: Any) -> dict[str, Any]:
+def _chat(
+    invoke: Invoke, caller: str = ADMIN_SESSION, token: str | None = OWN, **body: Any
+) -> dict[str, Any]:
+    """A chat request by ``caller``, with the identity it presigned itself (``token=OWN``),
+    another token, or none."""
     body.setdefault("model", "my-experiment")
     body.setdefault(
         "messages", [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "hello"}]
     )
-    return invoke("POST", "/v1/chat/completions", body, caller_arn=caller)
+    if token == OWN:
+        token = identity(caller) if caller in CREDENTIALS else None
+    headers = {admin_identity.HEADER: token} if token is not None else None
+    return invoke("POST", "/v1/chat/completions", body, headers, caller_arn=caller)
 
 
 def _without_caller(invoke: Invoke, body: dict[str, Any]) -> dict[str, Any]:
@@ -93,11 +123,14 @@ def _without_caller(invoke: Invoke, body: dict[str, Any]) -> dict[str, Any]:
     return invoke("POST", "/v1/chat/completions", body, caller_arn=None)
 
 
-def _denied(response: dict[str, Any], sts: FakeSts, sagemaker: FakeSageMakerRuntime) -> dict[str, Any]:
+def _denied(
+    response: dict[str, Any], sts: FakeSts, sagemaker: FakeSageMakerRuntime, *, sts_asked: bool = False
+) -> dict[str, Any]:
+    """Refused with 403, and nothing assumed or called; STS asked only to check an identity."""
     assert response["statusCode"] == 403, response["body"]
     error = json.loads(response["body"])["error"]
     assert error["type"] == "permission_error"
-    assert sts.calls == []
+    assert [c.operation for c in sts.calls] == (["GetCallerIdentity"] if sts_asked else [])
     assert sagemaker.requests == []
     return error
 
@@ -280,7 +313,8 @@ def test_without_an_iam_caller_overrides_are_refused(
 def test_a_role_outside_the_allow_list_is_refused(
     invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime
 ) -> None:
-    error = _denied(_chat(invoke, custom_model={**CUSTOM_SPEC, "role_arn": OTHER_ROLE}), sts, sagemaker)
+    response = _chat(invoke, custom_model={**CUSTOM_SPEC, "role_arn": OTHER_ROLE})
+    error = _denied(response, sts, sagemaker, sts_asked=True)
 
     assert error["param"] == "custom_model.role_arn"
     assert "overrides.allowed_role_arns" in error["message"]
@@ -300,6 +334,198 @@ def test_refused_callers_learn_nothing_about_the_schema(
     error = _denied(_chat(invoke, caller=DEFAULT_CALLER_ARN, custom_model={"nonsense": True}), sts, sagemaker)
 
     assert "nonsense" not in error["message"]
+
+
+# --- the admin identity: a context naming an admin is not enough -------------------------------
+
+OVERRIDES = [
+    pytest.param({"custom_model": CUSTOM_SPEC}, id="custom_model"),
+    pytest.param(
+        {"model": "tgi-llama2", "model_overrides": {"model_kwargs": {"top_k": 5}}}, id="model_overrides"
+    ),
+]
+
+
+@pytest.mark.parametrize("override", OVERRIDES)
+def test_a_forged_admin_context_without_an_identity_is_refused_before_sts(
+    invoke: Invoke,
+    sts: FakeSts,
+    sagemaker: FakeSageMakerRuntime,
+    read_logs: ReadLogs,
+    override: dict[str, Any],
+) -> None:
+    # What anyone with an unconditioned lambda:InvokeFunction can hand-build: the admin's ARN.
+    error = _denied(_chat(invoke, token=None, **override), sts, sagemaker)
+
+    assert error["param"] == admin_identity.HEADER
+    assert "scripts/invoke --admin-identity" in error["message"]
+    (line,) = [line for line in read_logs() if line["message"] == "admin identity refused"]
+    assert (line["caller"], line["reason"]) == (ADMIN_SESSION, "no token")
+
+
+@pytest.mark.parametrize("override", OVERRIDES)
+def test_an_identity_signed_by_someone_else_is_refused(
+    invoke: Invoke,
+    sts: FakeSts,
+    sagemaker: FakeSageMakerRuntime,
+    read_logs: ReadLogs,
+    override: dict[str, Any],
+) -> None:
+    # The forger names the admin in the context but can only presign their own identity.
+    error = _denied(
+        _chat(invoke, token=identity(DEFAULT_CALLER_ARN), **override), sts, sagemaker, sts_asked=True
+    )
+
+    assert "not the principal that signed the request" in error["message"]
+    (line,) = [line for line in read_logs() if line["message"] == "admin identity refused"]
+    assert line["verified_arn"] == DEFAULT_CALLER_ARN
+
+
+def test_a_tampered_identity_is_refused_by_sts(
+    invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime
+) -> None:
+    token = identity(ADMIN_SESSION)
+    signature = token.rsplit("X-Amz-Signature=", 1)[1]
+    forged = token.replace(signature, ("0" if signature[0] != "0" else "1") + signature[1:])
+
+    error = _denied(_chat(invoke, token=forged, custom_model=CUSTOM_SPEC), sts, sagemaker, sts_asked=True)
+
+    assert "STS refused" in error["message"]
+
+
+def test_an_identity_made_for_another_host_is_refused_by_sts(
+    invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime
+) -> None:
+    # Signed for another deployment's URL: the function sends its own host name, the signature breaks.
+    token = identity(ADMIN_SESSION, audience="otherdeployment.lambda-url.us-east-1.on.aws")
+
+    _denied(_chat(invoke, token=token, custom_model=CUSTOM_SPEC), sts, sagemaker, sts_asked=True)
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        pytest.param(
+            lambda: identity(ADMIN_SESSION, region="eu-west-1"), "region's STS endpoint", id="region"
+        ),
+        pytest.param(lambda: identity(ADMIN_SESSION, expires=3600), "lifetime", id="lifetime"),
+        pytest.param(
+            lambda: identity(ADMIN_SESSION).replace("Action=GetCallerIdentity", "Action=AssumeRole"),
+            "not a GetCallerIdentity",
+            id="action",
+        ),
+        pytest.param(lambda: identity(ADMIN_SESSION) + "&RoleArn=x", "parameters", id="extra-parameter"),
+        pytest.param(
+            lambda: identity(ADMIN_SESSION).replace("https://sts.", "https://evil.example/?sts."),
+            "region's STS endpoint",
+            id="host",
+        ),
+        pytest.param(
+            lambda: "https://sts.us-east-1.amazonaws.com/?" + "a=b&" * 2000, "too long", id="too-long"
+        ),
+        pytest.param(lambda: "not a url", "region's STS endpoint", id="garbage"),
+    ],
+)
+def test_identities_that_are_not_a_live_presigned_get_caller_identity_never_reach_sts(
+    invoke: Invoke,
+    sts: FakeSts,
+    sagemaker: FakeSageMakerRuntime,
+    read_logs: ReadLogs,
+    token: Any,
+    reason: str,
+) -> None:
+    _denied(_chat(invoke, token=token(), custom_model=CUSTOM_SPEC), sts, sagemaker)
+
+    (line,) = [line for line in read_logs() if line["message"] == "admin identity refused"]
+    assert reason in line["reason"]
+
+
+def test_an_expired_identity_is_refused_before_sts(
+    invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = identity(ADMIN_SESSION, expires=5)
+    later = admin_identity.time.time() + 6
+    monkeypatch.setattr(admin_identity.time, "time", lambda: later)
+
+    error = _denied(_chat(invoke, token=token, custom_model=CUSTOM_SPEC), sts, sagemaker)
+
+    assert "expired" in error["message"]
+
+
+def test_a_verified_identity_is_asked_of_sts_once_per_token(invoke: Invoke, sts: FakeSts) -> None:
+    token = identity(ADMIN_SESSION)
+
+    for _ in range(3):
+        assert _chat(invoke, token=token, model="tgi-llama2", model_overrides={})["statusCode"] == 200
+
+    assert len(sts.calls_of("GetCallerIdentity")) == 1
+
+
+def test_at_debug_no_identity_token_or_prompt_is_logged(
+    invoke: Invoke, sts: FakeSts, caplog: pytest.LogCaptureFixture, read_logs: ReadLogs
+) -> None:
+    from lambda_src.telemetry import logger
+
+    token = identity(ADMIN_SESSION)
+    signature = token.rsplit("X-Amz-Signature=", 1)[1]
+    prompt = "confidential-override-prompt-8812"
+    logger.setLevel("DEBUG")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            for sent in (token, identity(DEFAULT_CALLER_ARN)):  # accepted, then refused
+                _chat(
+                    invoke,
+                    token=sent,
+                    custom_model=CUSTOM_SPEC,
+                    messages=[{"role": "user", "content": prompt}],
+                )
+    finally:
+        logger.setLevel("INFO")
+
+    captured = "\n".join(r.getMessage() for r in caplog.records) + json.dumps(read_logs())
+    assert caplog.records and "admin identity refused" in captured
+    for secret in ("alice-session-token", "caller-secret", signature, prompt):
+        assert secret not in captured
+
+
+def test_requests_without_overrides_never_call_sts(invoke: Invoke, sts: FakeSts) -> None:
+    assert _chat(invoke, token=None, model="tgi-llama2")["statusCode"] == 200
+    assert sts.calls == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        pytest.param((400, "Throttling", "Rate exceeded"), 429, id="throttled"),
+        pytest.param((500, "InternalFailure", "oops"), 503, id="failing"),
+        pytest.param((503, "ServiceUnavailable", "later"), 503, id="unavailable"),
+    ],
+)
+def test_sts_trouble_during_the_identity_check_is_429_or_503_not_403(
+    invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime, failure: tuple[int, str, str], status: int
+) -> None:
+    sts.failing = failure
+
+    response = _chat(invoke, custom_model=CUSTOM_SPEC)
+
+    assert response["statusCode"] == status, response["body"]
+    assert sts.calls_of("AssumeRole") == [] and sagemaker.requests == []
+
+
+def test_sts_unreachable_during_the_identity_check_is_503(
+    invoke: Invoke, sts: FakeSts, sagemaker: FakeSageMakerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
+
+    response = _chat(invoke, custom_model=CUSTOM_SPEC)
+
+    assert response["statusCode"] == 503, response["body"]
+    assert sagemaker.requests == []
 
 
 # --- what an admin may not send: 400 ------------------------------------------------------------
@@ -391,7 +617,7 @@ def test_invalid_overrides_are_precise_400s(
     error = json.loads(response["body"])["error"]
     assert error["param"] == param
     assert text in error["message"]
-    assert sts.calls == [] and sagemaker.requests == []
+    assert sts.calls_of("AssumeRole") == [] and sagemaker.requests == []
 
 
 @pytest.mark.parametrize(
@@ -416,7 +642,7 @@ def test_template_code_is_refused(
     error = json.loads(response["body"])["error"]
     assert error["param"] == "custom_model.prompt_template"
     assert "the only placeholders are {system}, {history}, {prompt}" in error["message"]
-    assert sts.calls == [] and sagemaker.requests == []
+    assert sts.calls_of("AssumeRole") == [] and sagemaker.requests == []
 
 
 def test_code_in_messages_stays_text(invoke: Invoke, sagemaker: FakeSageMakerRuntime) -> None:

@@ -319,8 +319,8 @@ def test_module_statements_are_the_stacks(
 
 
 def test_module_environment_is_the_stacks(exported: Path, variant_synth: Synth, tmp_path: Path) -> None:
-    """Terraform evaluates the module's environment for the variant config's inputs: it is the
-    stack's, but for the names of the module's own resources."""
+    """Terraform evaluates the module's environment and log level for the variant config's inputs:
+    they are the stack's, but for the names of the module's own resources."""
     config = load_config(write_config(tmp_path, VARIANT_CONFIG))
     secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:variant-api/api-keys-AbCdEf"
     inputs = {
@@ -328,13 +328,17 @@ def test_module_environment_is_the_stacks(exported: Path, variant_synth: Synth, 
         "create_api_keys_secret": False,
         "api_keys_secret_arn": secret,
     }
-    expression = _load(exported / "inference-api")["resource"]["aws_lambda_function"]["this"]["environment"]
-    env = terraform_console(
-        exported / "inference-api", tmp_path / "tf", expression["variables"][2:-1], inputs
-    )
-    stack_env = variant_synth.resources("aws_lambda_function")["this"]["environment"]["variables"]
+    function = _load(exported / "inference-api")["resource"]["aws_lambda_function"]["this"]
+    env_expression = function["environment"]["variables"][2:-1]
+    level_expression = function["logging_config"]["application_log_level"][2:-1]
+    expression = f"{{env = {env_expression}, level = {level_expression}}}"
+    values = terraform_console(exported / "inference-api", tmp_path / "tf", expression, inputs)
+    stack = variant_synth.resources("aws_lambda_function")["this"]
     # (Terraform turns the numbers into strings where it sets the function's map of strings)
-    assert {k: str(v) for k, v in env.items()} == {**stack_env, "KEYS_SECRET_ARN": secret}
+    env = {k: str(v) for k, v in values["env"].items()}
+    assert env == {**stack["environment"]["variables"], "KEYS_SECRET_ARN": secret}
+    # The variant's WARNING, as Lambda's logging controls name it.
+    assert values["level"] == stack["logging_config"]["application_log_level"] == "WARN"
 
 
 def test_module_grants_profile_models_through_the_stacks_profiles(

@@ -209,6 +209,9 @@ def test_lambda_function_settings(default_synth: Synth, default_config: dict[str
     assert fn["reserved_concurrent_executions"] == lam["reserved_concurrency"]
     assert fn["tracing_config"] == {"mode": "Active"}
     assert fn["logging_config"]["log_group"] == "${aws_cloudwatch_log_group.lambda.name}"
+    # Lambda drops application lines below INFO (and tells Powertools through AWS_LAMBDA_LOG_LEVEL).
+    assert fn["logging_config"]["application_log_level"] == "INFO"
+    assert "system_log_level" not in fn["logging_config"]  # Lambda's INFO default keeps REPORT lines
     env = fn["environment"]["variables"]
     # the inventory ships in the package: no parameter, no network call to load it
     assert env["INVENTORY_FILE"] == "/var/task/inventory.json"
@@ -250,7 +253,8 @@ def test_variant_lambda_settings_follow_config(variant_synth: Synth) -> None:
     # dev: a destroyed stack frees the secret's name at once, so it can be deployed again
     assert variant_synth.resources("aws_secretsmanager_secret")["api_keys"]["recovery_window_in_days"] == 0
     assert env["INVENTORY_MAX_AGE_SECONDS"] == "60"
-    assert env["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+    assert fn["logging_config"]["application_log_level"] == "WARN"
     provider = variant_synth.doc["provider"]["aws"][0]
     assert provider["region"] == "eu-west-1"
     assert provider["default_tags"][0]["tags"] == {

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.fakes.control_plane import FakeBedrock, FakeLambda, FakeServiceQuotas, FakeSts
+from tests.fakes.control_plane import FakeBedrock, FakeIamSimulator, FakeLambda, FakeServiceQuotas, FakeSts
 
 ACCESS_KEY = "AKIAOPERATOR00000001"
 SECRET_KEY = "operator-secret-key"
@@ -44,16 +44,25 @@ class Fakes:
     sts: FakeSts
     secrets: Any  # a moto Secrets Manager client in the deployment region
     lambda_: FakeLambda
+    iam: FakeIamSimulator
 
 
 @pytest.fixture
 def fakes(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
-    """Service Quotas, Bedrock, Lambda's GetPolicy and STS on loopback; Secrets Manager in moto."""
-    with FakeServiceQuotas() as quotas, FakeBedrock() as bedrock, FakeSts() as sts, FakeLambda() as lam:
+    """Service Quotas, Bedrock, Lambda's GetPolicy, IAM's simulator and STS on loopback; Secrets
+    Manager in moto."""
+    with (
+        FakeServiceQuotas() as quotas,
+        FakeBedrock() as bedrock,
+        FakeSts() as sts,
+        FakeLambda() as lam,
+        FakeIamSimulator() as iam,
+    ):
         monkeypatch.setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", quotas.url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", bedrock.url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lam.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", iam.url)
         with mock_aws():
             secrets = boto3.client("secretsmanager", region_name="us-east-1")
-            yield Fakes(quotas, bedrock, sts, secrets, lam)
+            yield Fakes(quotas, bedrock, sts, secrets, lam, iam)

@@ -6,12 +6,16 @@ import io
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
+from lambda_src import admin_identity
 from operator_tools import invoke
 from tests.fakes.signed_function_url import FakeSignedFunctionUrl
+from tests.fakes.sigv4_verifier import verify_presigned
 from tests.operator_tools.conftest import ACCESS_KEY, SECRET_KEY
 from tests.support import REPO_ROOT
 
@@ -149,6 +153,53 @@ def test_usage_errors_exit_2(
     code, out, err = call(argv, monkeypatch, capsys)
     assert (code, out) == (2, "")
     assert message in err and "Traceback" not in err
+
+
+def test_admin_identity_and_extra_body_carry_a_runtime_override(
+    server: FakeSignedFunctionUrl, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = {"model_overrides": {"model_kwargs": {"temperature": 0}}}
+    argv = ["--url", server.url, "--region", "eu-west-1", "-m", "claude", "--admin-identity"]
+
+    code, _, err = call([*argv, "--extra-body", json.dumps(overrides), "Hi"], monkeypatch, capsys)
+
+    assert (code, err) == (0, "")
+    [request] = server.received
+    assert request.json["model_overrides"] == overrides["model_overrides"]
+    token = request.headers[admin_identity.HEADER]
+    # A presigned GetCallerIdentity for the region's STS, signed with the same credentials and
+    # bound to the host called: what STS (here, the independent verifier) accepts.
+    url = urlsplit(token)
+    assert url.netloc == "sts.eu-west-1.amazonaws.com"
+    headers = {"host": url.netloc, admin_identity.AUDIENCE_HEADER: "127.0.0.1"}
+    verified = verify_presigned(
+        "GET", url.path, url.query, headers, {ACCESS_KEY: SECRET_KEY}, now=time.time()
+    )
+    assert (verified.region, verified.service) == ("eu-west-1", "sts")
+    admin_identity.parse(token, url.netloc, now=time.time())
+    # Without the flag no identity leaves the machine.
+    call([*argv[:-1], "Hi"], monkeypatch, capsys)
+    assert admin_identity.HEADER not in server.received[-1].headers
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[1]", "must be a JSON object"),
+        ("{nope", "not valid JSON"),
+        ('{"model": "other"}', "may not set model"),
+    ],
+)
+def test_a_bad_extra_body_is_a_usage_error(
+    aws_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    message: str,
+) -> None:
+    argv = ["--url", "https://a.lambda-url.us-east-1.on.aws/", "-m", "c", "--extra-body", extra, "Hi"]
+    code, _, err = call(argv, monkeypatch, capsys)
+    assert code == 2 and message in err
 
 
 def test_base_url_accepts_the_terraform_output_and_a_v1_suffix() -> None:

@@ -537,3 +537,76 @@ def test_before_the_first_apply_the_check_is_skipped(fakes: Fakes, tmp_path: Pat
     row = by_target(rows)[("function url", "pf-inference-api")]
     assert row["status"] == "SKIP" and "not deployed yet" in row["detail"]
     assert code == 0
+
+
+APP_ROLE = "arn:aws:iam::123456789012:role/app-team"
+ADMIN = "arn:aws:iam::123456789012:role/platform/Admin"
+PARTNER = "arn:aws:iam::444455556666:role/partner-app"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:pf-inference-api"
+
+
+def _direct_config(fakes: Fakes, tmp_path: Path, callers: list[str]) -> Path:
+    path = _with_url(fakes, tmp_path, {"callers": callers})
+    config = json.loads(path.read_text())
+    config |= {"stage": "dev", "admin_principals": [ADMIN]}
+    path.write_text(json.dumps(config))
+    fakes.lambda_.policies["pf-inference-api"] = [
+        statement
+        for caller in callers
+        for statement in (function_url_statement(caller, URL), function_url_statement(caller, INVOKE))
+    ]
+    return path
+
+
+def _direct_row(path: Path) -> dict[str, Any]:
+    return by_target(run(path)[1])[("direct invoke", "pf-inference-api")]
+
+
+def test_a_principal_allowed_to_invoke_directly_is_warned_about(fakes: Fakes, tmp_path: Path) -> None:
+    # A broad developer policy: lambda:* on every function, with no condition.
+    fakes.iam.policies[APP_ROLE] = [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]
+    fakes.iam.policies[ADMIN] = [
+        {
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"],
+            "Resource": FUNCTION_ARN,
+            "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+        }
+    ]
+
+    row = _direct_row(_direct_config(fakes, tmp_path, [APP_ROLE, PARTNER]))
+
+    assert row["status"] == "WARN"
+    assert f"directly, not only through its URL: {APP_ROLE}." in row["detail"]
+    assert ADMIN not in row["detail"] and "any caller, admins included" in row["detail"]
+    assert "lambda:InvokedViaFunctionUrl" in row["hint"]
+    # Asked as a direct invoke: the function's ARN, and no InvokedViaFunctionUrl in the context.
+    simulated = {c.params["PolicySourceArn"]: c.params for c in fakes.iam.calls_of("SimulatePrincipalPolicy")}
+    assert set(simulated) == {APP_ROLE, ADMIN}  # the partner's account decides for the partner
+    assert simulated[ADMIN]["ActionNames.member.1"] == "lambda:InvokeFunction"
+    assert simulated[ADMIN]["ResourceArns.member.1"] == FUNCTION_ARN
+    assert not any(key.startswith("ContextEntries") for key in simulated[ADMIN])
+
+
+def test_principals_that_invoke_only_through_the_url_pass(fakes: Fakes, tmp_path: Path) -> None:
+    path = _direct_config(fakes, tmp_path, [APP_ROLE, PARTNER])
+    through_url = {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+    conditioned = {"Effect": "Allow", "Action": "lambda:Invoke*", "Resource": "*", "Condition": through_url}
+    fakes.iam.policies[ADMIN] = []
+    fakes.iam.policies[APP_ROLE] = [conditioned, {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]
+    assert _direct_row(path)["status"] == "WARN"
+
+    fakes.iam.policies[APP_ROLE] = [conditioned]
+    row = _direct_row(path)
+
+    assert row["status"] == "PASS"
+    assert row["detail"].startswith("2 principal(s) of this account may invoke the function only through")
+    assert f"in other accounts, not checked here: {PARTNER}" in row["detail"]
+
+
+def test_a_principal_iam_does_not_know_is_named(fakes: Fakes, tmp_path: Path) -> None:
+    fakes.iam.policies[ADMIN] = []
+
+    row = _direct_row(_direct_config(fakes, tmp_path, [APP_ROLE]))
+
+    assert row["status"] == "PASS" and f"not found in IAM (not created yet?): {APP_ROLE}" in row["detail"]

@@ -278,3 +278,26 @@ def test_invoke_model_body_that_is_not_json_is_a_502(
 
     with pytest.raises(UpstreamError):
         BedrockModel(spec, clients).embed(EmbeddingRequest(model="e", input="x"))
+
+
+def test_a_botocore_without_a_newer_converse_field_is_a_clear_501(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from lambda_src.adapters.bedrock import _known_to
+    from lambda_src.exceptions import ProviderNotSupportedError
+
+    client = boto3.client(
+        "bedrock-runtime", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    members = client.meta.service_model.operation_model("Converse").input_shape.members
+    spec = ModelSpec(id="claude", provider="bedrock", model="anthropic.claude-sonnet-4-6")
+    _known_to(
+        client, "converse", {"serviceTier": {"type": "flex"}, "outputConfig": {}}, spec
+    )  # the pinned one has both
+
+    monkeypatch.delitem(members, "serviceTier")  # as botocore releases before service tiers were
+    with pytest.raises(ProviderNotSupportedError) as caught:
+        _known_to(client, "converse", {"serviceTier": {"type": "flex"}}, spec)
+
+    assert caught.value.status == 501
+    assert "does not know Converse's serviceTier, which service_tier needs" in caught.value.message

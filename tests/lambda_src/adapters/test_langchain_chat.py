@@ -314,3 +314,37 @@ def test_missing_keys_are_named() -> None:
         resolve_connection(ModelSpec(id="Half", provider="azure_openai", model="Half"), KEYS)
     with pytest.raises(ModelNotFoundError):
         resolve_connection(ModelSpec(id="Other", provider="azure_openai", model="Other"), KEYS)
+
+
+def test_thinking_blocks_and_reasoning_tokens_whole_and_streamed() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    from lambda_src.adapters.langchain_chat import deltas_from_chunks
+    from lambda_src.chat import fold
+
+    content: list[Any] = [
+        {"type": "thinking", "thinking": "Hmm, Paris.", "signature": "s"},
+        {"type": "text", "text": "Sunny."},
+    ]
+    usage: Any = {
+        "input_tokens": 5,
+        "output_tokens": 9,
+        "total_tokens": 14,
+        "output_token_details": {"flex_reasoning": 4},  # langchain-openai's name under the flex tier
+    }
+    whole = from_ai_message(AIMessage(content=content, usage_metadata=usage))
+    streamed = fold(
+        deltas_from_chunks(
+            iter(
+                [
+                    AIMessageChunk(content=[c], usage_metadata=usage if i else None)
+                    for i, c in enumerate(content)
+                ]
+            )
+        )
+    )
+
+    for result in (whole, streamed):
+        assert result.content == "Sunny."
+        assert [b.text for b in result.reasoning] == ["Hmm, Paris."]
+        assert result.usage.reasoning_tokens == 4

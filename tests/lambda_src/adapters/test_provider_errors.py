@@ -83,3 +83,23 @@ def test_only_rejections_echo_the_provider_message_without_secrets() -> None:
 
     assert rejected.message == "model 'gpt' rejected the request: Invalid value for 'x': <redacted> in <arn>"
     assert "sk-live" not in unauthorized.message
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        pytest.param("sk-ant/Key+42=", id="as-is"),
+        pytest.param("SK-ANT/KEY+42=", id="upper-cased"),
+        pytest.param("sk-ant%2FKey%2B42%3D", id="url-encoded"),
+        pytest.param("sk-ant%2fkey%2b42%3d", id="url-encoded-lower-hex"),
+        pytest.param("sk-ant\\/Key+42=", id="json-escaped-slash"),
+    ],
+)
+def test_a_secret_is_redacted_in_its_common_encodings(echoed: str) -> None:
+    # A provider quoting the request back: a key a caller pasted, encoded as it was sent.
+    body = {"error": {"message": f"unknown parameter 'q={echoed}'"}}
+    secrets = ("sk-ant/Key+42=", "other-provider-key")
+
+    rejected = map_provider_error(StatusError(400, body), SPEC, secrets=secrets)
+
+    assert rejected.message == "model 'gpt' rejected the request: unknown parameter 'q=<redacted>'"

@@ -17,7 +17,9 @@ or a real keys secret (``--keys-secret-arn``). ``--caller-arn`` is the IAM calle
 request, as the Function URL's IAM authorizer would name it (``self``: the ARN of your own
 credentials, from STS GetCallerIdentity); without it requests have no caller, as with auth
 ``NONE``, and runtime overrides are refused. The config's stage, admin principals and override
-roles apply as in the deployed function.
+roles apply as in the deployed function. Unlike a synth, the config may give an
+``openai_compatible`` provider a plain-http base URL on a loopback host (a local vLLM server),
+and the app is told it may call it (``ALLOW_LOOPBACK_UPSTREAMS``, which no stack sets).
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def configure_environment(
     elif keys_secret_arn:
         os.environ["KEYS_SECRET_ARN"] = keys_secret_arn
     os.environ["LOG_PROMPTS"] = "true" if config.log_prompts else "false"
+    os.environ["ALLOW_LOOPBACK_UPSTREAMS"] = "true"
     os.environ["POWERTOOLS_SERVICE_NAME"] = config.prefix
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "LlmInferenceApi")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", lam.log_level)
@@ -221,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.keys_file is not None and not args.keys_file.is_file():
         parser.error(f"--keys-file {args.keys_file}: no such file")
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, local_server=True)
     except ConfigError as err:
         print(f"error: invalid deployment config\n{err}", file=sys.stderr)
         return 2

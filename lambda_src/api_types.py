@@ -531,18 +531,24 @@ class ChatCompletionRequest(BaseModel):
         return StructuredOutput.of(self.response_format)
 
 
-def _no_tokens(_: Any) -> Any:
-    raise ValueError("input must be a string or an array of strings; token arrays are not supported")
+# OpenAI's limit for one input, in tokens; LangChain's OpenAIEmbeddings cuts texts at 8191.
+MAX_EMBEDDING_INPUT_TOKENS = 8192
+_INPUT_KINDS = "a string, an array of strings, an array of token ids or an array of token-id arrays"
 
 
 def _input_tag(value: Any) -> str | None:
     if isinstance(value, str):
         return "<str>"
     if isinstance(value, list | tuple):
-        return "<tokens>" if value and not isinstance(value[0], str) else "<texts>"
+        first = value[0] if value else ""
+        if isinstance(first, int) and not isinstance(first, bool):
+            return "<tokens>"
+        return "<token_arrays>" if isinstance(first, list | tuple) else "<texts>"
     return None
 
 
+TokenId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+TokenArray = Annotated[tuple[TokenId, ...], Field(min_length=1, max_length=MAX_EMBEDDING_INPUT_TOKENS)]
 EmbeddingInput = Annotated[
     Annotated[str, StringConstraints(min_length=1), Tag("<str>")]
     | Annotated[
@@ -550,11 +556,14 @@ EmbeddingInput = Annotated[
         Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS),
         Tag("<texts>"),
     ]
-    | Annotated[Any, AfterValidator(_no_tokens), Tag("<tokens>")],
+    | Annotated[TokenArray, Tag("<tokens>")]
+    | Annotated[
+        tuple[TokenArray, ...], Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS), Tag("<token_arrays>")
+    ],
     Discriminator(
         _input_tag,
         custom_error_type="invalid_input",
-        custom_error_message="input must be a string or an array of strings",
+        custom_error_message=f"input must be {_INPUT_KINDS}",
     ),
 ]
 
@@ -571,5 +580,16 @@ class EmbeddingRequest(BaseModel):
     user: Annotated[str, StringConstraints(max_length=256)] | None = None
 
     @property
+    def token_arrays(self) -> tuple[tuple[int, ...], ...] | None:
+        """The inputs as token-id arrays, when they were sent that way."""
+        if isinstance(self.input, str) or not self.input or isinstance(self.input[0], str):
+            return None
+        if isinstance(self.input[0], int):
+            return (self.input,)
+        return self.input
+
+    @property
     def texts(self) -> tuple[str, ...]:
-        return (self.input,) if isinstance(self.input, str) else tuple(self.input)
+        if self.token_arrays is not None:
+            raise ValueError("token arrays are decoded to text first (lambda_src.token_arrays)")
+        return (self.input,) if isinstance(self.input, str) else tuple(self.input)  # type: ignore[arg-type]

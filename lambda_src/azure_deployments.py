@@ -1,9 +1,11 @@
 """Azure OpenAI deployments, described in the API-keys secret.
 
-``AZURE_OPENAI_MODELS`` lists model names (comma-separated); each name ``<Model>`` needs five
-keys: ``AZURE_OPENAI_API_TYPE__<Model>`` (``azure``), ``AZURE_OPENAI_API_VERSION__<Model>``,
-``AZURE_OPENAI_API_BASE__<Model>`` (the resource's endpoint URL), ``AZURE_OPENAI_API_KEY__<Model>``
-and ``AZURE_OPENAI_API_DEPLOYMENT_NAME__<Model>``. Each complete name becomes a model whose
+``AZURE_OPENAI_MODELS`` lists model names (comma-separated); each name ``<Model>`` needs four
+keys: ``AZURE_OPENAI_API_TYPE__<Model>`` (``azure``), ``AZURE_OPENAI_API_BASE__<Model>`` (the
+resource's endpoint URL), ``AZURE_OPENAI_API_KEY__<Model>`` and
+``AZURE_OPENAI_API_DEPLOYMENT_NAME__<Model>``, and may have ``AZURE_OPENAI_API_VERSION__<Model>``:
+a dated version calls ``/openai/deployments/...?api-version=...``; ``v1`` or no version calls
+Azure's v1 API (``/openai/v1``, which takes no api-version). Each complete name becomes a model whose
 public id is the name itself. A name that is described only in part is reported with the keys
 it lacks (names only, never values). Pure: no I/O.
 """
@@ -17,6 +19,8 @@ from lambda_src.api_keys import ApiKeys
 
 MODELS_KEY = "AZURE_OPENAI_MODELS"
 FIELDS = ("API_TYPE", "API_VERSION", "API_BASE", "API_KEY", "API_DEPLOYMENT_NAME")
+OPTIONAL = frozenset({"API_VERSION"})
+V1 = "v1"
 # Public model ids follow the inventory's pattern (lambda_src.inventory.PublicModelId).
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
@@ -29,7 +33,7 @@ def key_name(fld: str, model: str) -> str:
 @dataclass(frozen=True)
 class AzureDeployment:
     name: str  # the public model id
-    api_version: str
+    api_version: str | None  # None: Azure's v1 API
     endpoint: str
     deployment: str
     api_key: str = field(repr=False)
@@ -77,7 +81,7 @@ def _deployment(name: str, keys: ApiKeys) -> AzureDeployment | AzureProblem:
             "at most 128 characters)",
         )
     values = {fld: keys.get(key_name(fld, name)) for fld in FIELDS}
-    missing = [key_name(fld, name) for fld, value in values.items() if value is None]
+    missing = [key_name(fld, name) for fld, value in values.items() if value is None and fld not in OPTIONAL]
     if missing:
         return AzureProblem(
             name, f"Azure OpenAI model {name!r} is listed in {MODELS_KEY} but lacks {', '.join(missing)}"
@@ -97,7 +101,7 @@ def _deployment(name: str, keys: ApiKeys) -> AzureDeployment | AzureProblem:
         )
     return AzureDeployment(
         name=name,
-        api_version=values["API_VERSION"] or "",
+        api_version=None if values["API_VERSION"] in (None, V1) else values["API_VERSION"],
         endpoint=endpoint or "",
         deployment=values["API_DEPLOYMENT_NAME"] or "",
         api_key=values["API_KEY"] or "",

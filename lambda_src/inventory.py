@@ -12,9 +12,23 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from lambda_src.openai_compatible import PROVIDER as OPENAI_COMPATIBLE
+from lambda_src.openai_compatible import OpenAICompatibleConnection
+
 INVENTORY_VERSION: Final = 1
 
-Provider = Literal["bedrock", "sagemaker", "openai", "azure_openai", "cohere", "ai21", "anthropic", "mistral"]
+# "ai21" stays readable so an old inventory is refused with the reason (lambda_src.retired_providers).
+Provider = Literal[
+    "bedrock",
+    "sagemaker",
+    "openai",
+    "azure_openai",
+    "cohere",
+    "ai21",
+    "anthropic",
+    "mistral",
+    "openai_compatible",
+]
 # Model-family providers Bedrock serves; ARNs of custom/provisioned/imported models carry no
 # family, so the config names it (always lower case, as Bedrock's own ids spell it).
 BaseModelProvider = Literal[
@@ -123,11 +137,17 @@ class ModelSpec(BaseModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     endpoint_kwargs: EndpointKwargs | None = None
     limits: Limits = Field(default_factory=Limits)
+    # openai_compatible only: base URL, key name and headers of the provider entry.
+    connection: OpenAICompatibleConnection | None = None
 
     @model_validator(mode="after")
     def _external_id_needs_role(self) -> ModelSpec:
         if self.external_id is not None and self.role_arn is None:
             raise ValueError("external_id is only meaningful together with role_arn")
+        if (self.connection is None) == (self.provider == OPENAI_COMPATIBLE):
+            raise ValueError(
+                "connection is required for provider 'openai_compatible', and applies only there"
+            )
         return self
 
 
@@ -171,5 +191,5 @@ _OWNER_RE = re.compile(r"[^a-z0-9-]")
 
 def owned_by(spec: ModelSpec) -> str:
     """The ``owned_by`` field of the OpenAI model list."""
-    owner = spec.base_model_provider or spec.provider
+    owner = spec.base_model_provider or (spec.connection.name if spec.connection else spec.provider)
     return _OWNER_RE.sub("-", owner.lower())

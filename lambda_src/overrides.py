@@ -31,12 +31,13 @@ from lambda_src.adapters.sagemaker_codecs import CODECS
 from lambda_src.adapters.third_party import THIRD_PARTY
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.exceptions import AccessDeniedError, InvalidRequestError
-from lambda_src.inventory import EndpointKwargs, ModelSpec
+from lambda_src.inventory import EndpointKwargs, Inventory, ModelSpec
 from lambda_src.inventory_loader import load_inventory
 from lambda_src.model_lookup import check_provider_enabled, find_model
 from lambda_src.principals import is_one_of
 from lambda_src.request_body import describe_validation_error
 from lambda_src.request_context import RequestContext
+from lambda_src.retired_providers import RETIRED
 from lambda_src.settings import Settings
 from lambda_src.telemetry import logger
 
@@ -94,7 +95,9 @@ def chat_spec(
     if request.custom_model is not None:
         spec = custom_spec(request.model, request.custom_model)
         check_role(spec, settings, caller)
-        check_provider_enabled(spec, load_inventory(settings))
+        inventory = load_inventory(settings)
+        check_provider_enabled(spec, inventory)
+        check_connection(spec, inventory)
     else:
         spec = overridden(find_model(request.model, "chat", settings), request.model_overrides or {})
     logger.info("runtime override", extra={"field": field, "caller": caller, "model": spec.id})
@@ -130,6 +133,19 @@ def check_role(spec: ModelSpec, settings: Settings, caller: str | None) -> None:
         )
 
 
+def check_connection(spec: ModelSpec, inventory: Inventory) -> None:
+    """An openai_compatible spec must name a connection the deployment configured: a request may
+    not send a key of the secret to a URL, or with headers, of its own choosing."""
+    if spec.connection is None:
+        return
+    if not any(m.connection == spec.connection for m in inventory.models):
+        raise InvalidRequestError(
+            f"invalid {CUSTOM}.connection: it must be one of the deployment's openai_compatible providers "
+            "as configured (name, base_url, api_key_name and headers), to keep its keys on its own URLs",
+            param=f"{CUSTOM}.connection",
+        )
+
+
 def _deny(field: str, caller: str | None, reason: str) -> NoReturn:
     logger.warning("runtime override refused", extra={"field": field, "caller": caller, "reason": reason})
     raise AccessDeniedError(DENIED, param=field)
@@ -162,6 +178,8 @@ def check_spec(spec: ModelSpec, prefix: str) -> None:
 
     if spec.task != "chat":
         raise bad("task", "only chat models can be sent in a request")
+    if spec.provider in RETIRED:
+        raise bad("provider", RETIRED[spec.provider])
     if spec.provider in THIRD_PARTY:
         for name in _AWS_ONLY:
             if getattr(spec, name) is not None:

@@ -32,6 +32,9 @@ AWS_MAX_ATTEMPTS = "AWS_MAX_ATTEMPTS"
 # Set by the stack in dev stages only: who may send runtime overrides, and the roles they may name.
 ADMIN_PRINCIPALS = "ADMIN_PRINCIPALS"
 OVERRIDE_ROLE_ARNS = "OVERRIDE_ROLE_ARNS"
+# Set by scripts/serve only, never by the stacks: openai_compatible base URLs may be plain http on
+# a loopback host (a local vLLM, a test fake).
+ALLOW_LOOPBACK_UPSTREAMS = "ALLOW_LOOPBACK_UPSTREAMS"
 
 DEFAULT_INVENTORY_MAX_AGE_SECONDS = 300
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 60.0
@@ -60,6 +63,7 @@ class Settings:
     # Only read in a dev stage; elsewhere runtime overrides are refused whatever these hold.
     admin_principals: tuple[str, ...] = ()
     override_role_arns: tuple[str, ...] = ()
+    allow_loopback_upstreams: bool = False
     # The function's region (Lambda sets AWS_REGION): admin identity tokens are presigned for its STS.
     region: str = ""
 
@@ -92,6 +96,7 @@ class Settings:
             max_attempts=_attempts(env.get(AWS_MAX_ATTEMPTS)),
             admin_principals=_arns(ADMIN_PRINCIPALS, env.get(ADMIN_PRINCIPALS)),
             override_role_arns=_arns(OVERRIDE_ROLE_ARNS, env.get(OVERRIDE_ROLE_ARNS)),
+            allow_loopback_upstreams=_flag(ALLOW_LOOPBACK_UPSTREAMS, env.get(ALLOW_LOOPBACK_UPSTREAMS)),
             region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip(),
         )
 

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,7 +32,15 @@ from lambda_src.inventory import (
     PublicModelId,
     Task,
 )
-from modules import aws_limits, bedrock_catalog, bedrock_iam, web_adapter
+from lambda_src.openai_compatible import (
+    Headers,
+    KeyName,
+    OpenAICompatibleConnection,
+    ProviderName,
+    base_url_problem,
+)
+from lambda_src.retired_providers import RETIRED
+from modules import aws_limits, bedrock_catalog, bedrock_iam, provider_models, web_adapter
 from modules import sagemaker_catalog as catalog
 from modules import sagemaker_engines as engines
 from modules.config_types import (
@@ -283,6 +292,37 @@ class ThirdPartyProvider(StrictModel):
         return [m if isinstance(m, ThirdPartyModel) else ThirdPartyModel(model=m) for m in self.models]
 
 
+# Validation context key: the config is read by scripts/serve, which may reach loopback servers.
+LOCAL_SERVER = "local_server"
+
+
+class OpenAICompatibleProvider(ThirdPartyProvider):
+    """Any OpenAI-compatible chat API: vLLM, TGI, DeepSeek, Groq, Together, Fireworks, xAI, Gemini, ..."""
+
+    # Names the provider in messages, logs and /v1/models' owned_by.
+    name: ProviderName
+    # https://host[:port][/path], up to the /chat/completions the client adds (e.g. .../v1).
+    base_url: Annotated[str, StringConstraints(max_length=2048)]
+    # The key's name in the API-keys secret; sent as "Authorization: Bearer <key>".
+    api_key_name: KeyName
+    # Extra request headers without credentials (e.g. an organization or routing header).
+    headers: Headers = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, url: str, info: ValidationInfo) -> str:
+        allow_loopback = bool(info.context and info.context.get(LOCAL_SERVER))
+        problem = base_url_problem(url, allow_loopback=allow_loopback)
+        if problem:
+            raise ValueError(f"{url!r}: {problem}")
+        return url
+
+    def connection(self) -> OpenAICompatibleConnection:
+        return OpenAICompatibleConnection(
+            name=self.name, base_url=self.base_url, api_key_name=self.api_key_name, headers=self.headers
+        )
+
+
 class AzureOpenAI(StrictModel):
     """Deployments are described in the API-keys secret (AZURE_OPENAI_MODELS and per-model keys)."""
 
@@ -293,13 +333,31 @@ class ThirdPartySettings(StrictModel):
     openai: ThirdPartyProvider | None = None
     azure_openai: AzureOpenAI | None = None
     cohere: ThirdPartyProvider | None = None
-    ai21: ThirdPartyProvider | None = None
+    # Refused with the reason (lambda_src.retired_providers); kept as a field for that message.
+    ai21: Any = None
     anthropic: ThirdPartyProvider | None = None
     mistral: ThirdPartyProvider | None = None
+    openai_compatible: tuple[OpenAICompatibleProvider, ...] = Field(default=(), max_length=20)
+
+    @field_validator("ai21")
+    @classmethod
+    def _retired(cls, value: Any) -> Any:
+        raise ValueError(RETIRED["ai21"])
+
+    @field_validator("openai_compatible")
+    @classmethod
+    def _distinct_names(
+        cls, entries: tuple[OpenAICompatibleProvider, ...]
+    ) -> tuple[OpenAICompatibleProvider, ...]:
+        names = [e.name for e in entries]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each provider needs its own name; repeated: {', '.join(repeated)}")
+        return entries
 
     @property
     def enabled(self) -> tuple[str, ...]:
-        return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
+        return tuple(name for name in type(self).model_fields if getattr(self, name) not in (None, ()))
 
     def models(self) -> list[tuple[str, ThirdPartyModel]]:
         out = []
@@ -536,12 +594,18 @@ class DeploymentConfig(StrictModel):
         return lam.web_adapter_layer_arn or web_adapter.layer_arn(self.region, lam.architecture)
 
     def lifecycle_notes(self) -> list[str]:
-        """Configured Bedrock models past ACTIVE in the pinned lifecycle table."""
+        """Configured Bedrock models past ACTIVE in the pinned lifecycle table, and third-party
+        model names their provider retired or deprecated."""
         notes = []
         for i, model in enumerate(self.bedrock.models):
             base = parse_model_ref(model.model_id).base_model_id
             if base and (note := bedrock_catalog.lifecycle_note(base)):
                 notes.append(f"bedrock.models[{i}]: {note}")
+        counters: dict[str, int] = {}
+        for provider, m in self.third_party.models():
+            i = counters[provider] = counters.get(provider, -1) + 1
+            if note := provider_models.retired_note(provider, m.model):
+                notes.append(f"third_party.{provider}.models[{i}]: {note}")
         return notes
 
     def engine_notes(self) -> list[str]:
@@ -564,6 +628,9 @@ class DeploymentConfig(StrictModel):
         for provider, m in self.third_party.models():
             i = counters[provider] = counters.get(provider, -1) + 1
             yield f"third_party.{provider}.models[{i}]", m.public_id
+        for n, entry in enumerate(self.third_party.openai_compatible):
+            for i, m in enumerate(entry.entries()):
+                yield f"third_party.openai_compatible[{n}].models[{i}]", m.public_id
 
     @property
     def hosted_endpoints(self) -> list[HostedEndpoint]:
@@ -607,6 +674,17 @@ class DeploymentConfig(StrictModel):
                 limits=Limits(max_tokens=m.max_tokens),
             )
             for provider, m in self.third_party.models()
+        ]
+        specs += [
+            ModelSpec(
+                id=m.public_id,
+                provider="openai_compatible",
+                model=m.model,
+                connection=entry.connection(),
+                limits=Limits(max_tokens=m.max_tokens),
+            )
+            for entry in self.third_party.openai_compatible
+            for m in entry.entries()
         ]
         return Inventory(
             models=tuple(specs),
@@ -681,7 +759,8 @@ class ConfigError(Exception):
     """A config file that cannot be used; ``str()`` is the message for the user."""
 
 
-def load_config(path: str | Path) -> DeploymentConfig:
+def load_config(path: str | Path, *, local_server: bool = False) -> DeploymentConfig:
+    """The validated config; ``local_server`` (scripts/serve) admits http base URLs on loopback."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -700,7 +779,7 @@ def load_config(path: str | Path) -> DeploymentConfig:
     data.pop("$schema", None)
     try:
         # Validate in JSON mode: strict about types, and arrays may fill tuple fields.
-        config = DeploymentConfig.model_validate_json(json.dumps(data))
+        config = DeploymentConfig.model_validate_json(json.dumps(data), context={LOCAL_SERVER: local_server})
     except ValidationError as err:
         raise ConfigError("\n".join(f"{path}: {line}" for line in describe_errors(err))) from None
     problems = list(_check_paths(config, path.resolve().parent))

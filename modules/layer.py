@@ -27,12 +27,10 @@ from modules.packaging import PackagingError
 LAYER_DIR = packaging.REPO_ROOT / "layer"
 CONSTRAINTS = LAYER_DIR / "constraints.txt"
 # Provider -> the integration packages it needs (versions come from the constraints file).
-# AI21's LangChain integration pins langchain-core below 1.0 and cannot be installed beside the
-# others, so AI21 is called through its OpenAI-compatible API with langchain-openai.
 PROVIDER_PACKAGES: dict[str, tuple[str, ...]] = {
     "openai": ("langchain-core", "langchain-openai"),
     "azure_openai": ("langchain-core", "langchain-openai"),
-    "ai21": ("langchain-core", "langchain-openai"),
+    "openai_compatible": ("langchain-core", "langchain-openai"),
     "anthropic": ("langchain-core", "langchain-anthropic"),
     "cohere": ("langchain-core", "langchain-cohere"),
     "mistral": ("langchain-core", "langchain-mistralai"),

@@ -66,6 +66,8 @@ def _digest(*parts: bytes) -> str:
 
 # Executable files of the package (the handler script the adapter's wrapper runs).
 _EXECUTABLE_SUFFIXES = (".sh",)
+# Data files the code reads (the token vocabulary of lambda_src.token_arrays).
+_DATA_SUFFIXES = (".tokens",)
 LAMBDA_TASK_ROOT = "/var/task"
 
 
@@ -74,7 +76,7 @@ def _source_files(source_dir: Path) -> list[Path]:
         p
         for p in source_dir.rglob("*")
         if p.is_file()
-        and p.suffix in (".py", ".typed", ".json", *_EXECUTABLE_SUFFIXES)
+        and p.suffix in (".py", ".typed", ".json", *_DATA_SUFFIXES, *_EXECUTABLE_SUFFIXES)
         and not _SKIP_DIRS.intersection(p.relative_to(source_dir).parts)
     )
 

@@ -18,6 +18,8 @@ from lambda_src.adapters.third_party import PROVIDER_KEYS as RUNTIME_KEYS
 from lambda_src.azure_deployments import FIELDS as AZURE_FIELDS
 from lambda_src.azure_deployments import MODELS_KEY as AZURE_MODELS_KEY
 from lambda_src.azure_deployments import key_name as azure_key
+from lambda_src.openai_compatible import PROVIDER as OPENAI_COMPATIBLE
+from lambda_src.retired_providers import RETIRED
 from modules import sagemaker_catalog as catalog
 from modules.config import DeploymentConfig, ThirdPartySettings, describe_errors
 from modules.sagemaker_config import HASH_SUFFIX_LEN, SAGEMAKER_NAME_MAX
@@ -29,7 +31,11 @@ _NAME_MAX = 50  # EndpointShortName's own limit
 _JUMPSTART_NAME_PREFIXES = ("meta-textgeneration-", "huggingface-llm-", "huggingface-textgeneration-")
 
 # The third_party section's providers, as the schema spells them; one older spelling still accepted.
-PROVIDERS: tuple[str, ...] = tuple(ThirdPartySettings.model_fields)
+# What PROVIDER[:MODEL,...] can enable. openai_compatible entries (base URL, key name) are written
+# in the config by hand; a retired provider is left to the schema, which says why it is refused.
+PROVIDERS: tuple[str, ...] = tuple(
+    p for p in ThirdPartySettings.model_fields if p not in RETIRED and p != OPENAI_COMPATIBLE
+)
 _PROVIDER_ALIASES = {"azure-openai": "azure_openai"}
 AZURE = "azure_openai"
 # An Azure model name used only to show the per-model key names of the API-keys secret.

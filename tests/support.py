@@ -117,7 +117,15 @@ VARIANT_CONFIG: dict[str, Any] = {
     "third_party": {
         "openai": {"models": ["gpt-4o-mini", {"id": "gpt-big", "model": "gpt-4.1", "max_tokens": 4096}]},
         "azure_openai": {},
-        "ai21": {"models": ["jamba-large"]},
+        "openai_compatible": [
+            {
+                "name": "deepseek",
+                "base_url": "https://api.deepseek.com/v1",
+                "api_key_name": "DEEPSEEK_API_KEY",
+                "headers": {"X-Team": "search"},
+                "models": [{"id": "deepseek", "model": "deepseek-chat"}],
+            }
+        ],
     },
     "overrides": {"allowed_role_arns": ["arn:aws:iam::444455556666:role/experiments"]},
     "log_prompts": True,

@@ -17,6 +17,7 @@ from lambda_src.adapters.third_party import THIRD_PARTY, ThirdPartyModel
 from lambda_src.aws_clients import AwsClients
 from lambda_src.exceptions import InvalidRequestError, ProviderNotSupportedError
 from lambda_src.inventory import ModelSpec
+from lambda_src.retired_providers import RETIRED
 from lambda_src.structured_output import CheckedModel
 
 CHAT_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], ChatModel]] = {
@@ -32,6 +33,8 @@ EMBEDDING_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], EmbeddingModel]]
 
 def chat_model(spec: ModelSpec, clients: AwsClients) -> ChatModel:
     factory = CHAT_ADAPTERS.get(spec.provider)
+    if spec.provider in RETIRED:
+        raise ProviderNotSupportedError(f"model {spec.id!r}: {RETIRED[spec.provider]}")
     if factory is None:
         raise ProviderNotSupportedError(
             f"model {spec.id!r}: provider {spec.provider!r} is not served by this version of the API"

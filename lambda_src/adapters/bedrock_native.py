@@ -14,6 +14,7 @@ from typing import Any
 
 from lambda_src.adapters.prompts import build_prompt, conversation
 from lambda_src.api_types import ChatCompletionRequest, EmbeddingRequest
+from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
 from lambda_src.chat import (
     ChatResult,
     FinishReason,
@@ -220,12 +221,47 @@ def from_chat_body(family: str | None, payload: Any, headers: Mapping[str, str])
 # --- embeddings ---------------------------------------------------------------------------------
 
 
+# Output sizes a model takes for OpenAI's ``dimensions``, by base model id (checked 2026-11-29
+# against the Bedrock user guide: Titan Text Embeddings V2 "dimensions" 1024, 512, 256; Cohere
+# Embed v4 "output_dimension" 256, 512, 1024, 1536). Other embedding models have one fixed size.
+EMBEDDING_DIMENSIONS: dict[str, tuple[int, ...]] = {
+    "amazon.titan-embed-text-v2:0": (256, 512, 1024),
+    "cohere.embed-v4:0": (256, 512, 1024, 1536),
+}
+
+
+def _dimensions(spec: ModelSpec, request: EmbeddingRequest) -> int | None:
+    """The request's ``dimensions`` if the model takes that size; a 400 naming the choices otherwise."""
+    wanted = request.dimensions
+    if wanted is None:
+        return None
+    try:
+        base = parse_model_ref(spec.model).base_model_id
+    except ModelIdError:
+        base = None
+    allowed = EMBEDDING_DIMENSIONS.get(base or "")
+    if allowed is None:
+        offered = " and ".join(EMBEDDING_DIMENSIONS)
+        raise InvalidRequestError(
+            f"model {spec.id!r} does not take dimensions (its embeddings have one size); "
+            f"leave dimensions out, or use a model that takes it ({offered})",
+            param="dimensions",
+        )
+    if wanted not in allowed:
+        raise InvalidRequestError(
+            f"dimensions is {wanted}; model {spec.id!r} ({base}) takes " + ", ".join(str(n) for n in allowed),
+            param="dimensions",
+        )
+    return wanted
+
+
 def _titan_bodies(spec: ModelSpec, request: EmbeddingRequest) -> Iterator[dict[str, Any]]:
     # Titan embeds one text per call.
+    dimensions = _dimensions(spec, request)
     for text in request.texts:
         body: dict[str, Any] = {**spec.model_kwargs, "inputText": text}
-        if request.dimensions is not None:
-            body["dimensions"] = request.dimensions
+        if dimensions is not None:
+            body["dimensions"] = dimensions
         yield body
 
 
@@ -236,11 +272,12 @@ def _titan_parse(payload: Any, headers: Mapping[str, str]) -> tuple[list[tuple[f
 
 def _cohere_bodies(spec: ModelSpec, request: EmbeddingRequest) -> Iterator[dict[str, Any]]:
     texts = request.texts
+    dimensions = _dimensions(spec, request)
     for start in range(0, len(texts), COHERE_EMBED_BATCH):
         body: dict[str, Any] = {"input_type": "search_document", **spec.model_kwargs}
         body["texts"] = list(texts[start : start + COHERE_EMBED_BATCH])
-        if request.dimensions is not None:
-            body["output_dimension"] = request.dimensions
+        if dimensions is not None:
+            body["output_dimension"] = dimensions
         yield body
 
 

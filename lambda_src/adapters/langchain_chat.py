@@ -76,13 +76,17 @@ def _openai(c: Connection, timeout: float, retries: int) -> BaseChatModel:
         base_url=c.base_url,
         timeout=timeout,
         max_retries=retries,
-        default_headers={"User-Agent": USER_AGENT},
+        # Extra headers: an openai_compatible entry's (validated: no credentials).
+        default_headers={**dict(c.headers), "User-Agent": USER_AGENT},
         stream_usage=False,
     )
 
 
 def _azure(c: Connection, timeout: float, retries: int) -> BaseChatModel:
     from langchain_openai import AzureChatOpenAI
+
+    if c.api_version is None:  # Azure's v1 API: OpenAI's own client, the key as a bearer token
+        return _openai(c, timeout, retries)
 
     return AzureChatOpenAI(
         model=c.deployment,
@@ -178,7 +182,7 @@ class Flavor:
     # SDKs), "request_options" (Cohere's additional body parameters) or "kwargs" (sent as they are).
     extras: str = "extra_body"
     # Send max_tokens in the body as it is (ChatOpenAI renames it to max_completion_tokens,
-    # which OpenAI-compatible APIs such as AI21's do not know).
+    # which some OpenAI-compatible servers do not know).
     max_tokens_in_body: bool = False
     # Join system messages into one leading system message (Anthropic takes one system prompt).
     leading_system: bool = False
@@ -198,7 +202,8 @@ OPENAI_FIELDS = ("response_format", "reasoning_effort", "service_tier")
 FLAVORS: dict[str, Flavor] = {
     "openai": Flavor(_openai, openai_fields=OPENAI_FIELDS),
     "azure_openai": Flavor(_azure, openai_fields=OPENAI_FIELDS),
-    "ai21": Flavor(_openai, max_tokens_in_body=True, openai_fields=("response_format",)),
+    # max_tokens under that name: vLLM, TGI, DeepSeek and others do not all know max_completion_tokens.
+    "openai_compatible": Flavor(_openai, max_tokens_in_body=True, openai_fields=("response_format",)),
     "anthropic": Flavor(_anthropic, tool_choice=_anthropic_choice, leading_system=True),
     "cohere": Flavor(
         _cohere,
@@ -473,7 +478,7 @@ def chat(
 
 
 # Integrations that report token usage in a stream only when asked.
-_STREAM_USAGE = frozenset({"openai", "azure_openai", "ai21"})
+_STREAM_USAGE = frozenset({"openai", "azure_openai", "openai_compatible"})
 
 
 def deltas_from_chunks(chunks: Iterator[Any]) -> Iterator[Delta]:

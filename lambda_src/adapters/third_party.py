@@ -1,4 +1,5 @@
-"""Third-party providers (OpenAI, Azure OpenAI, Cohere, AI21, Anthropic, Mistral) through LangChain.
+"""Third-party providers (OpenAI, Azure OpenAI, Cohere, Anthropic, Mistral and any OpenAI-compatible
+API) through LangChain.
 
 This module decides *where* and *with which key* a model is called (:func:`resolve_connection`,
 pure) and makes the call through :mod:`lambda_src.adapters.langchain_chat`, which is imported
@@ -13,15 +14,14 @@ proxy, a regional endpoint, or a local fake in tests):
 provider         key                  base URL key          default base URL
 ===============  ===================  ====================  =====================================
 openai           OPENAI_API_KEY       OPENAI_BASE_URL       https://api.openai.com/v1
-ai21             AI21_API_KEY         AI21_BASE_URL         https://api.ai21.com/studio/v1
 anthropic        ANTHROPIC_API_KEY    ANTHROPIC_BASE_URL    https://api.anthropic.com
 cohere           COHERE_API_KEY       COHERE_BASE_URL       https://api.cohere.com
 mistral          MISTRAL_API_KEY      MISTRAL_BASE_URL      https://api.mistral.ai/v1
 azure_openai     per model, see :mod:`lambda_src.azure_deployments`
+openai_compatible  named by the config  the config's base_url (https; see :mod:`lambda_src.openai_compatible`)
 ===============  ===================  ====================  =====================================
 
-AI21's LangChain integration pins langchain-core below 1.0 and cannot be installed beside the
-others, so AI21 is reached with langchain-openai on AI21's OpenAI-compatible chat API.
+``ai21`` is refused (:mod:`lambda_src.retired_providers`): AI21 shut its API down.
 """
 
 from __future__ import annotations
@@ -38,12 +38,14 @@ from lambda_src.azure_deployments import MODELS_KEY, AzureDeployment, parse_depl
 from lambda_src.chat import ChatResult
 from lambda_src.exceptions import ConfigurationError, ModelNotFoundError, ProviderNotSupportedError
 from lambda_src.inventory import ModelSpec
+from lambda_src.openai_compatible import OpenAICompatibleConnection, base_url_problem
+from lambda_src.retired_providers import RETIRED
 from lambda_src.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-THIRD_PARTY = ("openai", "azure_openai", "cohere", "ai21", "anthropic", "mistral")
+THIRD_PARTY = ("openai", "azure_openai", "cohere", "anthropic", "mistral", "openai_compatible")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,6 @@ class ProviderKeys:
 
 PROVIDER_KEYS: dict[str, ProviderKeys] = {
     "openai": ProviderKeys("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
-    "ai21": ProviderKeys("AI21", "AI21_API_KEY", "AI21_BASE_URL", "https://api.ai21.com/studio/v1"),
     "anthropic": ProviderKeys(
         "Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"
     ),
@@ -65,17 +66,42 @@ PROVIDER_KEYS: dict[str, ProviderKeys] = {
 }
 
 
-def resolve_connection(spec: ModelSpec, keys: ApiKeys) -> Connection:
+def resolve_connection(spec: ModelSpec, keys: ApiKeys, *, allow_loopback: bool = False) -> Connection:
     """Where and with which key ``spec`` is called; a :class:`ConfigurationError` naming a
-    missing key (never a value)."""
+    missing key (never a value). ``allow_loopback``: plain http to a loopback host for
+    openai_compatible models (scripts/serve only)."""
+    if spec.provider in RETIRED:
+        raise ProviderNotSupportedError(f"model {spec.id!r}: {RETIRED[spec.provider]}")
     if spec.provider == "azure_openai":
         return _azure(spec, keys)
+    if spec.connection is not None:
+        return _openai_compatible(spec, spec.connection, keys, allow_loopback=allow_loopback)
     info = PROVIDER_KEYS.get(spec.provider)
     if info is None:
         raise ProviderNotSupportedError(f"model {spec.id!r}: provider {spec.provider!r} is not a third party")
     api_key = keys.require(info.api_key, f"{info.label} model {spec.id!r}")
     base_url = keys.get(info.base_url_key) or info.default_base_url
     return Connection(spec.provider, spec.model, base_url.rstrip("/"), api_key)
+
+
+def _openai_compatible(
+    spec: ModelSpec, entry: OpenAICompatibleConnection, keys: ApiKeys, *, allow_loopback: bool
+) -> Connection:
+    problem = base_url_problem(entry.base_url, allow_loopback=allow_loopback)
+    if problem:
+        raise ConfigurationError(
+            f"model {spec.id!r}: the base URL of provider {entry.name!r} is refused: {problem}"
+        )
+    api_key = keys.require(
+        entry.api_key_name, f"model {spec.id!r} (openai_compatible provider {entry.name!r})"
+    )
+    return Connection(
+        "openai_compatible",
+        spec.model,
+        entry.base_url.rstrip("/"),
+        api_key,
+        headers=tuple(sorted(entry.headers.items())),
+    )
 
 
 def _azure(spec: ModelSpec, keys: ApiKeys) -> Connection:
@@ -87,10 +113,11 @@ def _azure(spec: ModelSpec, keys: ApiKeys) -> Connection:
         )
     if not isinstance(found, AzureDeployment):
         raise ConfigurationError(f"{found.message} in {keys.source}")
+    endpoint = found.endpoint.rstrip("/")
     return Connection(
         "azure_openai",
         found.deployment,
-        found.endpoint.rstrip("/"),
+        endpoint if found.api_version else f"{endpoint}/openai/v1",
         found.api_key,
         api_version=found.api_version,
         deployment=found.deployment,
@@ -129,7 +156,10 @@ class ThirdPartyModel:
         """``langchain_chat.chat`` or ``.stream`` with the connection and the container's settings."""
         settings = self._settings or get_settings()
         keys = load_keys(settings)
-        connection = replace(resolve_connection(self._spec, keys), secrets=tuple(keys.values.values()))
+        connection = replace(
+            resolve_connection(self._spec, keys, allow_loopback=settings.allow_loopback_upstreams),
+            secrets=tuple(keys.values.values()),
+        )
         return getattr(_langchain(), call)(
             connection,
             self._spec,

@@ -1,7 +1,9 @@
-"""An OpenAI-compatible chat-completions API: OpenAI, AI21 and Mistral, and Azure OpenAI deployments.
+"""An OpenAI-compatible chat-completions API: OpenAI, Mistral, openai_compatible providers, and Azure
+OpenAI deployments.
 
 - ``FakeChatCompletions(key, prefix="/v1")``: ``POST {prefix}/chat/completions`` with
-  ``Authorization: Bearer <key>`` (OpenAI ``/v1``, AI21 ``/studio/v1``, Mistral ``/v1``).
+  ``Authorization: Bearer <key>`` (OpenAI and Mistral ``/v1``, Groq-like ``/openai/v1``, Azure's
+  v1 API ``/openai/v1``).
 - ``FakeAzureOpenAI({deployment: key})``: ``POST /openai/deployments/{deployment}/chat/completions
   ?api-version=...`` with an ``api-key`` header holding that deployment's key.
 

@@ -23,10 +23,11 @@ from tests.fakes.function_url import DEFAULT_CALLER_ARN, REGION, URL_ID, adapter
 from tests.fakes.openai_compatible import FakeAzureOpenAI, FakeChatCompletions
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 from tests.lambda_src.support import (
-    AI21_KEY,
     ANTHROPIC_KEY,
     AZURE_DEPLOYMENT_KEYS,
+    AZURE_V1_KEY,
     COHERE_KEY,
+    COMPAT_KEY,
     MISTRAL_KEY,
     OPENAI_KEY,
     PARAMETER_NAME,
@@ -209,13 +210,14 @@ def read_logs() -> Iterator[ReadLogs]:
 def _provider_servers() -> Iterator[Providers]:
     with (
         FakeChatCompletions(OPENAI_KEY) as openai,
-        FakeChatCompletions(AI21_KEY, prefix="/studio/v1") as ai21,
+        FakeChatCompletions(COMPAT_KEY, prefix="/openai/v1") as compat,
         FakeChatCompletions(MISTRAL_KEY) as mistral,
         FakeAzureOpenAI(AZURE_DEPLOYMENT_KEYS) as azure,
         FakeAnthropic(ANTHROPIC_KEY) as anthropic,
         FakeCohere(COHERE_KEY) as cohere,
+        FakeChatCompletions(AZURE_V1_KEY, prefix="/openai/v1") as azure_v1,
     ):
-        yield Providers(openai, ai21, mistral, azure, anthropic, cohere)
+        yield Providers(openai, compat, mistral, azure, anthropic, cohere, azure_v1)
 
 
 @pytest.fixture

@@ -97,16 +97,19 @@ MODELS: list[dict[str, Any]] = [
 PutKeys = Callable[[str | dict[str, Any]], str]
 
 OPENAI_KEY = "sk-test-openai-0f3c9a"
-AI21_KEY = "ai21-test-7d2b11"
+# An openai_compatible provider (a Groq-like API at /openai/v1) and an Azure deployment on the v1 API.
+COMPAT_KEY = "gsk-test-7d2b11"
+COMPAT_KEY_NAME = "GROQ_API_KEY"
+COMPAT_HEADERS = {"X-Team": "search"}
+AZURE_V1_KEY = "azure-key-v1-3333"
 MISTRAL_KEY = "mistral-test-51aa09"
 ANTHROPIC_KEY = "sk-ant-test-93be2c"
 COHERE_KEY = "cohere-test-c41d77"
 # Two Azure OpenAI deployments, each on its own key (one fake resource serves both).
 AZURE_DEPLOYMENT_KEYS = {"gpt4o-deployment": "azure-key-one-1111", "mini-deployment": "azure-key-two-2222"}
-THIRD_PARTY_PROVIDERS = ("openai", "azure_openai", "cohere", "ai21", "anthropic", "mistral")
+THIRD_PARTY_PROVIDERS = ("openai", "azure_openai", "cohere", "anthropic", "mistral", "openai_compatible")
 THIRD_PARTY_MODELS: list[dict[str, Any]] = [
     {"id": "gpt-4o", "provider": "openai", "model": "gpt-4o"},
-    {"id": "jamba", "provider": "ai21", "model": "jamba-large"},
     {"id": "mistral-large", "provider": "mistral", "model": "mistral-large-latest"},
     {
         "id": "claude-direct",
@@ -121,29 +124,55 @@ THIRD_PARTY_MODELS: list[dict[str, Any]] = [
 @dataclass(frozen=True)
 class Providers:
     openai: Any
-    ai21: Any
+    compat: Any
     mistral: Any
     azure: Any
     anthropic: Any
     cohere: Any
+    azure_v1: Any
 
     def all(self) -> tuple[Any, ...]:
-        return (self.openai, self.ai21, self.mistral, self.azure, self.anthropic, self.cohere)
+        return (
+            self.openai,
+            self.compat,
+            self.mistral,
+            self.azure,
+            self.anthropic,
+            self.cohere,
+            self.azure_v1,
+        )
+
+    def compat_connection(self) -> dict[str, Any]:
+        return {
+            "name": "groq",
+            "base_url": f"{self.compat.url}/openai/v1",
+            "api_key_name": COMPAT_KEY_NAME,
+            "headers": COMPAT_HEADERS,
+        }
+
+    def models(self) -> list[dict[str, Any]]:
+        """THIRD_PARTY_MODELS and an openai_compatible model served by the compat fake."""
+        compat = {"id": "llama-fast", "provider": "openai_compatible", "model": "llama-3.3-70b-versatile"}
+        return [*THIRD_PARTY_MODELS, compat | {"connection": self.compat_connection()}]
 
     def keys(self) -> dict[str, str]:
         """A keys secret for every provider, base URLs pointing at the fakes."""
         keys = {
             "OPENAI_API_KEY": OPENAI_KEY,
             "OPENAI_BASE_URL": f"{self.openai.url}/v1",
-            "AI21_API_KEY": AI21_KEY,
-            "AI21_BASE_URL": f"{self.ai21.url}/studio/v1",
+            COMPAT_KEY_NAME: COMPAT_KEY,
             "MISTRAL_API_KEY": MISTRAL_KEY,
             "MISTRAL_BASE_URL": f"{self.mistral.url}/v1",
             "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
             "ANTHROPIC_BASE_URL": self.anthropic.url,
             "COHERE_API_KEY": COHERE_KEY,
             "COHERE_BASE_URL": self.cohere.url,
-            "AZURE_OPENAI_MODELS": "Model1, Model2",
+            "AZURE_OPENAI_MODELS": "Model1, Model2, Model3",
+            # Azure's v1 API: no api-version, the key as a bearer token.
+            "AZURE_OPENAI_API_TYPE__Model3": "azure",
+            "AZURE_OPENAI_API_BASE__Model3": self.azure_v1.url,
+            "AZURE_OPENAI_API_KEY__Model3": AZURE_V1_KEY,
+            "AZURE_OPENAI_API_DEPLOYMENT_NAME__Model3": "v1-deployment",
         }
         for name, deployment, version in (
             ("Model1", "gpt4o-deployment", "2024-06-01"),

@@ -64,8 +64,7 @@ def test_a_partly_described_model_is_reported_with_the_keys_it_lacks() -> None:
     assert parsed.problems == (
         AzureProblem(
             "Model2",
-            "Azure OpenAI model 'Model2' is listed in AZURE_OPENAI_MODELS but lacks "
-            "AZURE_OPENAI_API_VERSION__Model2, AZURE_OPENAI_API_KEY__Model2",
+            "Azure OpenAI model 'Model2' is listed in AZURE_OPENAI_MODELS but lacks AZURE_OPENAI_API_KEY__Model2",
         ),
         AzureProblem(
             "Model3",
@@ -187,3 +186,15 @@ def test_a_broken_secret_leaves_azure_out_of_the_list(
     assert [m["id"] for m in json.loads(response["body"])["data"]] == ["claude"]
     (warning,) = [line for line in read_logs() if line["message"] == "Azure OpenAI models are not listed"]
     assert "does not hold a JSON object" in warning["problem"]
+
+
+@pytest.mark.parametrize("version", [None, "v1", " v1 "])
+def test_no_version_or_v1_means_azures_v1_api(version: str | None) -> None:
+    fields = _model("Model1")
+    del fields["AZURE_OPENAI_API_VERSION__Model1"]
+    if version is not None:
+        fields["AZURE_OPENAI_API_VERSION__Model1"] = version
+
+    (deployment,) = parse_deployments(_keys({"AZURE_OPENAI_MODELS": "Model1", **fields})).deployments
+
+    assert deployment.api_version is None

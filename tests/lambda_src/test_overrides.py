@@ -233,6 +233,41 @@ def test_a_custom_third_party_spec_cannot_send_the_key_elsewhere(
     assert sent.headers["authorization"] == f"Bearer {OPENAI_KEY}"
 
 
+def test_a_custom_openai_compatible_spec_must_use_a_configured_connection(
+    invoke: Invoke,
+    write_inventory: WriteInventory,
+    keys_file: PutKeys,
+    providers: Providers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_inventory(providers.models(), ["openai_compatible"])
+    keys_file(providers.keys())
+    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")
+    get_settings.cache_clear()
+    configured = providers.compat_connection()
+    elsewhere = {**configured, "base_url": "https://attacker.example/v1"}
+
+    refused = _chat(
+        invoke, custom_model={"provider": "openai_compatible", "model": "m", "connection": elsewhere}
+    )
+    answered = _chat(
+        invoke, custom_model={"provider": "openai_compatible", "model": "m", "connection": configured}
+    )
+
+    assert refused["statusCode"] == 400
+    assert json.loads(refused["body"])["error"]["param"] == "custom_model.connection"
+    assert answered["statusCode"] == 200, answered["body"]
+    (sent,) = providers.compat.requests
+    assert sent.json["model"] == "m"
+
+
+def test_a_custom_ai21_spec_is_refused_with_the_shutdown(invoke: Invoke) -> None:
+    response = _chat(invoke, custom_model={"provider": "ai21", "model": "jamba-large"})
+
+    assert response["statusCode"] == 400
+    assert "shut down its Jamba API on 2026-08-09" in json.loads(response["body"])["error"]["message"]
+
+
 # --- refusals: 403 before STS, keys or the model --------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +366,16 @@ def test_longest_allowed_prefix_fits_every_name() -> None:
     assert DeploymentConfig.model_validate_json(json.dumps(data)).prefix == longest
 
 
+def _compat(**fields: Any) -> dict[str, Any]:
+    entry = {
+        "name": "groq",
+        "base_url": "https://api.groq.com/openai/v1",
+        "api_key_name": "GROQ_API_KEY",
+        "models": ["llama-3.3-70b-versatile"],
+    }
+    return entry | fields
+
+
 THIRD_PARTY_BAD: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "unknown provider",
@@ -390,6 +401,61 @@ THIRD_PARTY_BAD: list[tuple[str, dict[str, Any], list[str]]] = [
             }
         ),
         ["third_party.mistral.models[0]: model id 'gpt-4o' is already used by third_party.openai.models[0]"],
+    ),
+    (
+        "ai21",
+        _with(third_party={"ai21": {"models": ["jamba-large"]}}),
+        [
+            "third_party.ai21: AI21 shut down its Jamba API on 2026-08-09",
+            "third_party.openai_compatible",
+            "SageMaker endpoint (sagemaker.endpoints)",
+        ],
+    ),
+    (
+        "openai_compatible over http",
+        _with(third_party={"openai_compatible": [_compat(base_url="http://vllm.internal:8000/v1")]}),
+        [
+            "third_party.openai_compatible[0].base_url: 'http://vllm.internal:8000/v1': it must start with https://"
+        ],
+    ),
+    (
+        "openai_compatible on loopback in a synth",
+        _with(third_party={"openai_compatible": [_compat(base_url="http://127.0.0.1:8000/v1")]}),
+        ["plain http is accepted only for a loopback host under scripts/serve and in tests"],
+    ),
+    (
+        "openai_compatible URL with credentials",
+        _with(
+            third_party={"openai_compatible": [_compat(base_url="https://user:pw@api.groq.com/openai/v1")]}
+        ),
+        ["base_url", "no credentials, query or fragment"],
+    ),
+    (
+        "openai_compatible credential header",
+        _with(third_party={"openai_compatible": [_compat(headers={"X-Api-Key": "k"})]}),
+        ["third_party.openai_compatible[0].headers", "'X-Api-Key' looks like a credential", "api_key_name"],
+    ),
+    (
+        "openai_compatible client-owned header",
+        _with(third_party={"openai_compatible": [_compat(headers={"Host": "evil.example"})]}),
+        ["'Host' is set by the HTTP client"],
+    ),
+    (
+        "openai_compatible key name",
+        _with(third_party={"openai_compatible": [_compat(api_key_name="groq key")]}),
+        ["third_party.openai_compatible[0].api_key_name"],
+    ),
+    (
+        "openai_compatible repeated name",
+        _with(third_party={"openai_compatible": [_compat(), _compat(models=["other"])]}),
+        ["third_party.openai_compatible", "repeated: groq"],
+    ),
+    (
+        "openai_compatible id clash",
+        _with(
+            third_party={"openai": {"models": ["llama-3.3-70b-versatile"]}, "openai_compatible": [_compat()]}
+        ),
+        ["third_party.openai_compatible[0].models[0]: model id 'llama-3.3-70b-versatile' is already used"],
     ),
     (
         "override roles in prod",
@@ -462,3 +528,60 @@ def test_the_idle_timeout_default_shrinks_to_fit_a_short_function(tmp_path: Path
     path = tmp_path / "short.json"
     path.write_text(json.dumps(_with(**{"lambda": {"timeout_seconds": 10}})))
     assert load_config(path).lambda_.stream_idle_seconds == 9
+
+
+def test_openai_compatible_providers_enter_the_inventory(tmp_path: Path) -> None:
+    data = _with(third_party={"openai_compatible": [_compat(headers={"X-Team": "search"})]})
+
+    config = load_config(write_config(tmp_path, data))
+
+    assert config.third_party.enabled == ("openai_compatible",)
+    (spec,) = config.inventory().models[-1:]
+    assert (spec.id, spec.provider, spec.model) == (
+        "llama-3.3-70b-versatile",
+        "openai_compatible",
+        spec.model,
+    )
+    assert spec.connection is not None and spec.connection.headers == {"X-Team": "search"}
+    assert config.inventory().third_party_providers == ("openai_compatible",)
+
+
+def test_only_the_local_server_may_name_a_loopback_http_url(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path, _with(third_party={"openai_compatible": [_compat(base_url="http://localhost:8000/v1")]})
+    )
+
+    with pytest.raises(ConfigError, match="plain http is accepted only for a loopback host"):
+        load_config(path)
+    assert (
+        load_config(path, local_server=True).third_party.openai_compatible[0].base_url
+        == "http://localhost:8000/v1"
+    )
+
+
+def test_a_retired_third_party_model_name_gets_a_note_naming_its_replacement(tmp_path: Path) -> None:
+    data = _with(third_party={"cohere": {"models": ["command-a-03-2025", "command-r-plus"]}})
+
+    notes = load_config(write_config(tmp_path, data)).lifecycle_notes()
+
+    assert notes == [
+        "third_party.cohere.models[1]: cohere model 'command-r-plus' was deprecated on 2025-09-15 "
+        "(checked 2026-11-29): use 'command-a-03-2025'"
+    ]
+
+
+def test_no_example_names_a_retired_third_party_model() -> None:
+    """The README's JSON examples and the example configs use current names only."""
+    from modules.provider_models import RETIRED_NAMES
+    from tests.support import REPO_ROOT
+
+    retired = {name for names in RETIRED_NAMES.values() for name in names}
+    readme = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", readme, flags=re.DOTALL)
+    examples = [
+        p.read_text() for p in (*REPO_ROOT.glob("examples/**/*.json"), *REPO_ROOT.glob("config/*.json"))
+    ]
+    assert len(blocks) > 10
+    for text in (*blocks, *examples):
+        named = set(re.findall(r'"([\w.:/@+-]+)"', text))
+        assert not named & retired, named & retired

@@ -268,7 +268,7 @@ def test_export_bundles_the_provider_layer_of_a_third_party_config(tmp_path: Pat
     doc = _load(module)
     assert doc["variable"]["use_bundled_providers_layer"]["default"] is True
     assert doc["variable"]["architecture"]["default"] == "x86_64"
-    assert "openai, azure_openai, ai21" in (module / "README.md").read_text()
+    assert "openai, azure_openai, openai_compatible" in (module / "README.md").read_text()
 
 
 def test_module_inputs_grant_what_the_stack_grants(

@@ -14,7 +14,7 @@ from tests.support import Synth
 
 
 def test_requirements_follow_the_enabled_providers() -> None:
-    assert layer_mod.requirements_for(["openai", "azure_openai", "ai21"]) == [
+    assert layer_mod.requirements_for(["openai", "azure_openai", "openai_compatible"]) == [
         "langchain-core",
         "langchain-openai",
     ]
@@ -97,12 +97,24 @@ def test_default_deployment_has_no_layer(default_synth: Synth) -> None:
 
 def test_third_party_models_and_dev_settings(variant_synth: Synth) -> None:
     inventory = Inventory.from_json(variant_synth.inventory_json())
-    assert inventory.third_party_providers == ("openai", "azure_openai", "ai21")
+    assert inventory.third_party_providers == ("openai", "azure_openai", "openai_compatible")
     big = inventory.get("gpt-big")
     assert big is not None and (big.provider, big.model, big.limits.max_tokens) == ("openai", "gpt-4.1", 4096)
-    jamba = inventory.get("jamba-large")
-    assert jamba is not None and jamba.provider == "ai21"
+    deepseek = inventory.get("deepseek")
+    assert deepseek is not None and (deepseek.provider, deepseek.model) == (
+        "openai_compatible",
+        "deepseek-chat",
+    )
+    assert deepseek.connection is not None
+    assert deepseek.connection.model_dump() == {
+        "name": "deepseek",
+        "base_url": "https://api.deepseek.com/v1",
+        "api_key_name": "DEEPSEEK_API_KEY",
+        "headers": {"X-Team": "search"},
+    }
     env = variant_synth.resources("aws_lambda_function")["this"]["environment"]["variables"]
+    # Only scripts/serve lets openai_compatible base URLs be plain http on loopback.
+    assert "ALLOW_LOOPBACK_UPSTREAMS" not in env
     assert (
         env["ADMIN_PRINCIPALS"] == "arn:aws:iam::111122223333:role/Admin,arn:aws:iam::111122223333:user/alice"
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_src.token_arrays import VOCABULARY_FILE
 from modules import packaging
 
 
@@ -34,6 +35,8 @@ def test_package_builds_offline_from_the_wheelhouse(
             n for n in zf.namelist() if n.startswith("pydantic_core/_pydantic_core") and n.endswith(".so")
         ]
     assert cores and all("cpython-313-x86_64" in n for n in cores)
+    with zipfile.ZipFile(first.path) as zf:  # the data token-array embeddings are decoded with
+        assert zf.read("lambda_src/data/cl100k_base.tokens") == VOCABULARY_FILE.read_bytes()
     # Rebuilding from scratch gives a byte-identical archive.
     first_bytes = first.path.read_bytes()
     for child in isolated_cache.iterdir():

@@ -375,7 +375,7 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
     )
     assert refused[6] == (
         "refused: third_party.bogus: unknown field; "
-        "allowed fields here: openai, azure_openai, cohere, ai21, anthropic, mistral"
+        "allowed fields here: openai, azure_openai, cohere, ai21, anthropic, mistral, openai_compatible"
     )
     assert refused[7] == (
         "refused: third_party.openai.models[0].constrained-str: String should match pattern "

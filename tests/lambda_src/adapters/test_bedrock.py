@@ -235,16 +235,16 @@ def test_invoke_model_api_sends_the_native_body(bedrock: FakeBedrockRuntime, cli
 
 def test_titan_embeddings_one_call_per_input(bedrock: FakeBedrockRuntime, clients: AwsClients) -> None:
     spec = ModelSpec(id="e", provider="bedrock", model="amazon.titan-embed-text-v2:0", task="embedding")
-    request = EmbeddingRequest(model="e", input=("one two", "three"), dimensions=4)
+    request = EmbeddingRequest(model="e", input=("one two", "three"), dimensions=256)
 
     result = BedrockModel(spec, clients).embed(request)
 
     # The calls go out concurrently: compare them in any order.
     assert sorted((r.json for r in bedrock.requests), key=lambda b: b["inputText"]) == [
-        {"inputText": "one two", "dimensions": 4},
-        {"inputText": "three", "dimensions": 4},
+        {"inputText": "one two", "dimensions": 256},
+        {"inputText": "three", "dimensions": 256},
     ]
-    assert [len(v) for v in result.vectors] == [4, 4]
+    assert [len(v) for v in result.vectors] == [256, 256]
     assert result.prompt_tokens == 3
 
 

@@ -13,7 +13,12 @@ from lambda_src.adapters.langchain_chat import call_options, from_ai_message, to
 from lambda_src.adapters.third_party import Connection, resolve_connection
 from lambda_src.api_keys import ApiKeys
 from lambda_src.api_types import ChatCompletionRequest
-from lambda_src.exceptions import ConfigurationError, InvalidRequestError, ModelNotFoundError
+from lambda_src.exceptions import (
+    ConfigurationError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    ProviderNotSupportedError,
+)
 from lambda_src.inventory import ModelSpec
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
@@ -26,7 +31,12 @@ def _request(**body: Any) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate_json(json.dumps(body))
 
 
+COMPAT = {"name": "deepseek", "base_url": "https://api.deepseek.com/v1/", "api_key_name": "DEEPSEEK_API_KEY"}
+
+
 def _spec(provider: str = "openai", **fields: Any) -> ModelSpec:
+    if provider == "openai_compatible":
+        fields.setdefault("connection", COMPAT)
     return ModelSpec(id="m", provider=provider, model="name", **fields)  # type: ignore[arg-type]
 
 
@@ -113,7 +123,7 @@ def test_tool_call_arguments_must_be_an_object() -> None:
             {"temperature": 0.5, "top_p": 0.9, "stop": ["X"], "max_tokens": 10, "extra_body": {"seed_x": 1}},
         ),
         (
-            "ai21",
+            "openai_compatible",
             {"temperature": 0.5, "top_p": 0.9, "stop": ["X"], "extra_body": {"seed_x": 1, "max_tokens": 10}},
         ),
         (
@@ -247,6 +257,7 @@ KEYS = ApiKeys(
         "AZURE_OPENAI_API_KEY__Model1": "az-1",
         "AZURE_OPENAI_API_DEPLOYMENT_NAME__Model1": "dep-1",
         "AZURE_OPENAI_API_TYPE__Half": "azure",
+        "DEEPSEEK_API_KEY": "sk-d",
     },
     "the API-keys secret 'arn:x'",
 )
@@ -271,12 +282,35 @@ def test_connections_take_keys_and_base_urls_from_the_secret() -> None:
     assert "sk-o" not in repr(resolve_connection(_spec("openai"), KEYS))
 
 
-def test_missing_keys_are_named() -> None:
-    with pytest.raises(ConfigurationError, match="AI21 model 'm' needs AI21_API_KEY in the API-keys secret"):
+def test_openai_compatible_connections_take_the_configured_url_key_and_headers() -> None:
+    spec = _spec("openai_compatible", connection={**COMPAT, "headers": {"X-Route": "eu"}})
+
+    assert resolve_connection(spec, KEYS) == Connection(
+        "openai_compatible", "name", "https://api.deepseek.com/v1", "sk-d", headers=(("X-Route", "eu"),)
+    )
+
+
+def test_an_openai_compatible_loopback_url_needs_the_local_servers_permission() -> None:
+    spec = _spec("openai_compatible", connection={**COMPAT, "base_url": "http://127.0.0.1:8000/v1"})
+
+    with pytest.raises(ConfigurationError, match="plain http is accepted only for a loopback host"):
+        resolve_connection(spec, KEYS)
+    assert resolve_connection(spec, KEYS, allow_loopback=True).base_url == "http://127.0.0.1:8000/v1"
+
+
+def test_ai21_is_refused_with_the_shutdown() -> None:
+    with pytest.raises(ProviderNotSupportedError, match="shut down its Jamba API on 2026-08-09") as caught:
         resolve_connection(_spec("ai21"), KEYS)
+    assert "openai_compatible" in caught.value.message and "SageMaker" in caught.value.message
+
+
+def test_missing_keys_are_named() -> None:
     with pytest.raises(
-        ConfigurationError, match="lacks AZURE_OPENAI_API_VERSION__Half, AZURE_OPENAI_API_BASE__Half"
+        ConfigurationError,
+        match="model 'm' \\(openai_compatible provider 'deepseek'\\) needs DEEPSEEK_API_KEY",
     ):
+        resolve_connection(_spec("openai_compatible"), ApiKeys({}, "the API-keys secret 'arn:x'"))
+    with pytest.raises(ConfigurationError, match="lacks AZURE_OPENAI_API_BASE__Half"):
         resolve_connection(ModelSpec(id="Half", provider="azure_openai", model="Half"), KEYS)
     with pytest.raises(ModelNotFoundError):
         resolve_connection(ModelSpec(id="Other", provider="azure_openai", model="Other"), KEYS)

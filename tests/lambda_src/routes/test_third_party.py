@@ -13,10 +13,11 @@ import pytest
 
 from tests.fakes.http_json import Answer
 from tests.lambda_src.support import (
-    AI21_KEY,
     ANTHROPIC_KEY,
     AZURE_DEPLOYMENT_KEYS,
+    AZURE_V1_KEY,
     COHERE_KEY,
+    COMPAT_KEY,
     MISTRAL_KEY,
     OPENAI_KEY,
     THIRD_PARTY_MODELS,
@@ -37,13 +38,28 @@ WEATHER = {
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     },
 }
-ALL_KEYS = (OPENAI_KEY, AI21_KEY, MISTRAL_KEY, ANTHROPIC_KEY, COHERE_KEY, *AZURE_DEPLOYMENT_KEYS.values())
+ALL_KEYS = (
+    OPENAI_KEY,
+    COMPAT_KEY,
+    AZURE_V1_KEY,
+    MISTRAL_KEY,
+    ANTHROPIC_KEY,
+    COHERE_KEY,
+    *AZURE_DEPLOYMENT_KEYS.values(),
+)
 
 
 @pytest.fixture(autouse=True)
-def _deployment(write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers) -> None:
-    write_inventory(THIRD_PARTY_MODELS, THIRD_PARTY_PROVIDERS)
+def _deployment(
+    write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_src.settings import get_settings
+
+    write_inventory(providers.models(), THIRD_PARTY_PROVIDERS)
     keys_file(providers.keys())
+    # The openai_compatible fake is plain http on 127.0.0.1, as scripts/serve allows.
+    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -79,7 +95,7 @@ def _error(response: dict[str, Any], status: int) -> dict[str, Any]:
     ("model", "fake", "path", "auth"),
     [
         ("gpt-4o", "openai", "/v1/chat/completions", ("authorization", f"Bearer {OPENAI_KEY}")),
-        ("jamba", "ai21", "/studio/v1/chat/completions", ("authorization", f"Bearer {AI21_KEY}")),
+        ("llama-fast", "compat", "/openai/v1/chat/completions", ("authorization", f"Bearer {COMPAT_KEY}")),
         ("mistral-large", "mistral", "/v1/chat/completions", ("authorization", f"Bearer {MISTRAL_KEY}")),
         ("claude-direct", "anthropic", "/v1/messages", ("authorization", f"Bearer {ANTHROPIC_KEY}")),
         ("command-r", "cohere", "/v2/chat", ("authorization", f"Bearer {COHERE_KEY}")),
@@ -95,6 +111,7 @@ def _error(response: dict[str, Any], status: int) -> dict[str, Any]:
             "/openai/deployments/mini-deployment/chat/completions",
             ("api-key", "azure-key-two-2222"),
         ),
+        ("Model3", "azure_v1", "/openai/v1/chat/completions", ("authorization", f"Bearer {AZURE_V1_KEY}")),
     ],
 )
 def test_each_provider_answers_through_its_api_with_the_key_from_the_secret(
@@ -137,19 +154,43 @@ def test_generation_settings_reach_openai(invoke: Invoke, providers: Providers) 
     )
 
 
-def test_ai21_gets_max_tokens_under_its_own_name(invoke: Invoke, providers: Providers) -> None:
-    _ok(_chat(invoke, "jamba", max_tokens=33))
+def test_openai_compatible_gets_max_tokens_its_headers_and_the_model_name(
+    invoke: Invoke, providers: Providers
+) -> None:
+    _ok(_chat(invoke, "llama-fast", max_tokens=33))
 
-    sent = providers.ai21.requests[0].json
-    assert sent["max_tokens"] == 33 and "max_completion_tokens" not in sent
-    assert sent["model"] == "jamba-large"
+    (sent,) = providers.compat.requests
+    assert sent.json["max_tokens"] == 33 and "max_completion_tokens" not in sent.json
+    assert sent.json["model"] == "llama-3.3-70b-versatile"
+    assert sent.headers["x-team"] == "search"
+
+
+def test_openai_compatible_refuses_plain_http_unless_the_server_allows_it(
+    invoke: Invoke, providers: Providers, monkeypatch: pytest.MonkeyPatch, read_logs: ReadLogs
+) -> None:
+    from lambda_src.settings import get_settings
+
+    monkeypatch.delenv("ALLOW_LOOPBACK_UPSTREAMS")
+    get_settings.cache_clear()
+
+    error = _error(_chat(invoke, "llama-fast"), 500)
+
+    assert error["code"] == "configuration_error"
+    # The cause is for the operators: in the log, not in the answer.
+    reason = "plain http is accepted only for a loopback host under scripts/serve"
+    assert any(reason in line.get("message", "") for line in read_logs())
+    assert providers.compat.requests == []
 
 
 def test_azure_sends_the_deployments_api_version(invoke: Invoke, providers: Providers) -> None:
     _ok(_chat(invoke, "Model1"))
     _ok(_chat(invoke, "Model2"))
+    _ok(_chat(invoke, "Model3"))
 
     assert [r.query["api-version"] for r in providers.azure.requests] == ["2024-06-01", "2024-10-21"]
+    # The v1 API takes no api-version: the deployment is the model.
+    (v1,) = providers.azure_v1.requests
+    assert "api-version" not in v1.query and v1.json["model"] == "v1-deployment"
 
 
 def test_anthropic_gets_one_system_prompt_and_the_models_limit(invoke: Invoke, providers: Providers) -> None:
@@ -190,6 +231,7 @@ def test_cohere_gets_its_parameter_names(invoke: Invoke, providers: Providers) -
         ("claude-direct", "anthropic"),
         ("command-r", "cohere"),
         ("mistral-large", "mistral"),
+        ("llama-fast", "compat"),
     ],
 )
 def test_tool_round_trip(invoke: Invoke, providers: Providers, model: str, fake: str) -> None:
@@ -233,8 +275,9 @@ def test_tool_choice_in_each_providers_terms(
     assert getattr(providers, fake).requests[0].json["tool_choice"] == sent
 
 
-def test_streaming_a_third_party_answer(invoke: Invoke) -> None:
-    response = _chat(invoke, "gpt-4o", stream=True)
+@pytest.mark.parametrize("model", ["gpt-4o", "llama-fast"])
+def test_streaming_a_third_party_answer(invoke: Invoke, model: str) -> None:
+    response = _chat(invoke, model, stream=True)
 
     assert response["headers"]["Content-Type"] == "text/event-stream; charset=utf-8"
     assert response["body"].endswith("data: [DONE]\n\n")
@@ -406,6 +449,17 @@ def test_a_provider_that_is_not_enabled_is_a_501(invoke: Invoke, write_inventory
     error = _error(response, 501)
     assert error["code"] == "provider_not_supported"
     assert "third_party.openai" in error["message"]
+
+
+def test_an_ai21_model_left_in_an_inventory_is_refused_with_the_shutdown(
+    invoke: Invoke, write_inventory: WriteInventory
+) -> None:
+    write_inventory([{"id": "jamba", "provider": "ai21", "model": "jamba-large"}], ["ai21"])
+
+    error = _error(_chat(invoke, "jamba"), 501)
+
+    assert "AI21 shut down its Jamba API on 2026-08-09" in error["message"]
+    assert "third_party.openai_compatible" in error["message"]
 
 
 def test_without_the_provider_layer_the_model_is_a_501(

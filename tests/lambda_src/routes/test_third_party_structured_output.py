@@ -11,7 +11,6 @@ import pytest
 from tests.fakes.http_json import Answer
 from tests.fakes.openai_compatible import completion
 from tests.lambda_src.support import (
-    THIRD_PARTY_MODELS,
     THIRD_PARTY_PROVIDERS,
     Invoke,
     Providers,
@@ -29,9 +28,15 @@ AS_CITY = {"type": "json_schema", "json_schema": {"name": "city", "schema": SCHE
 
 
 @pytest.fixture(autouse=True)
-def _deployment(write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers) -> None:
-    write_inventory(THIRD_PARTY_MODELS, THIRD_PARTY_PROVIDERS)
+def _deployment(
+    write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_src.settings import get_settings
+
+    write_inventory(providers.models(), THIRD_PARTY_PROVIDERS)
     keys_file(providers.keys())
+    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")  # the openai_compatible fake is on loopback
+    get_settings.cache_clear()
 
 
 def _chat(invoke: Invoke, model: str, **body: Any) -> dict[str, Any]:
@@ -43,7 +48,7 @@ def _chat(invoke: Invoke, model: str, **body: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("model", "fake"), [("gpt-4o", "openai"), ("jamba", "ai21"), ("mistral-large", "mistral")]
+    ("model", "fake"), [("gpt-4o", "openai"), ("llama-fast", "compat"), ("mistral-large", "mistral")]
 )
 def test_response_format_is_passed_through(
     invoke: Invoke, providers: Providers, model: str, fake: str

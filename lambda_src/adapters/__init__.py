@@ -28,6 +28,8 @@ CHAT_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], ChatModel]] = {
 }
 EMBEDDING_ADAPTERS: dict[str, Callable[[ModelSpec, AwsClients], EmbeddingModel]] = {
     "bedrock": BedrockModel,
+    # Text Embeddings Inference endpoints (task "embedding", api "tei-embed").
+    "sagemaker": SageMakerModel,
 }
 
 
@@ -47,6 +49,7 @@ def embedding_model(spec: ModelSpec, clients: AwsClients) -> EmbeddingModel:
     factory = EMBEDDING_ADAPTERS.get(spec.provider)
     if factory is None:
         raise InvalidRequestError(
-            f"model {spec.id!r}: embeddings are served for Bedrock models only", param="model"
+            f"model {spec.id!r}: embeddings are served for Bedrock models and SageMaker TEI endpoints only",
+            param="model",
         )
     return factory(spec, clients)

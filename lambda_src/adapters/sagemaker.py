@@ -7,15 +7,24 @@ component) and makes the one client call.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
-from lambda_src.adapters.sagemaker_codecs import Invocation, codec_for, json_lines, sse_data
-from lambda_src.api_types import ChatCompletionRequest
+from lambda_src.adapters.sagemaker_codecs import (
+    Invocation,
+    codec_for,
+    json_lines,
+    sse_data,
+    tei_embed_invocations,
+    tei_vectors,
+)
+from lambda_src.api_types import ChatCompletionRequest, EmbeddingRequest
 from lambda_src.aws_clients import AwsClients
-from lambda_src.chat import ChatResult, Delta
+from lambda_src.chat import ChatResult, Delta, EmbeddingResult
+from lambda_src.exceptions import ConfigurationError, InvalidRequestError
 from lambda_src.inventory import ModelSpec
 
 
@@ -78,6 +87,30 @@ class SageMakerModel:
             self._mapped(codec.decode_stream(frames, invocation)),
             close=response_closer(_raw(events)),
         )
+
+    def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """Text Embeddings Inference, in batches of its default client batch size. TEI reports
+        no token counts, so usage is 0."""
+        spec = self._spec
+        if spec.api != "tei-embed":
+            raise ConfigurationError(
+                f"model {spec.id!r}: SageMaker embeddings are served with api 'tei-embed'"
+            )
+        if request.dimensions is not None:
+            raise InvalidRequestError(
+                f"model {spec.id!r} does not take dimensions (its embeddings have one size); leave it out",
+                param="dimensions",
+            )
+        vectors: list[tuple[float, ...]] = []
+        for invocation in tei_embed_invocations(request.texts):
+            try:
+                client = self._clients.get("sagemaker-runtime", spec.region, spec.role_arn, spec.external_id)
+                response = client.invoke_endpoint(**invoke_endpoint_kwargs(spec, invocation))
+                body = response["Body"].read()
+            except UPSTREAM_EXCEPTIONS as err:
+                raise map_aws_error(err, spec) from err
+            vectors += tei_vectors(body, len(json.loads(invocation.body)["inputs"]))
+        return EmbeddingResult(tuple(vectors), 0)
 
     def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:
         try:

@@ -347,6 +347,36 @@ class LmiChat(OpenAiChat):
         return Invocation(streamed.body, accept="application/jsonlines")
 
 
+# Inputs per Text Embeddings Inference call: its MAX_CLIENT_BATCH_SIZE default.
+TEI_BATCH = 32
+
+
+def tei_embed_invocations(texts: tuple[str, ...]) -> list[Invocation]:
+    """Text Embeddings Inference's ``{"inputs": [...]}``, in batches the container accepts."""
+    return [
+        Invocation(json.dumps({"inputs": list(texts[i : i + TEI_BATCH])}).encode())
+        for i in range(0, len(texts), TEI_BATCH)
+    ]
+
+
+def tei_vectors(body: bytes, expected: int) -> list[tuple[float, ...]]:
+    """The vectors of one TEI answer (a list of lists of numbers), as many as inputs were sent."""
+    payload = _json(body, "tei-embed")
+    if not isinstance(payload, list) or len(payload) != expected:
+        raise UpstreamError(
+            "the model returned a different number of embeddings than inputs",
+            reason=f"tei-embed: {len(payload) if isinstance(payload, list) else 'no list'} for {expected}",
+        )
+    vectors = []
+    for vector in payload:
+        if not isinstance(vector, list) or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in vector
+        ):
+            raise _malformed("tei-embed")
+        vectors.append(tuple(float(x) for x in vector))
+    return vectors
+
+
 def json_lines(parts: Iterable[bytes]) -> Iterator[str]:
     """The lines of a JSON-lines stream split into arbitrary byte chunks (blank lines skipped)."""
     buffer = b""

@@ -66,6 +66,15 @@ CONFIG = {
                 "codec": "tgi-generate",
                 "prompt_format": "falcon",
             },
+            # Text Embeddings Inference (the stack would deploy it as "e2e-bge").
+            {
+                "kind": "huggingface",
+                "name": "bge",
+                "engine": "tei",
+                "task": "embedding",
+                "hf_model_id": "BAAI/bge-m3",
+                "instance_type": "ml.g5.xlarge",
+            },
         ]
     },
 }
@@ -116,7 +125,7 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
         FakeSts() as sts,
     ):
         sts.trust[EXPERIMENTS_ROLE] = None
-        sagemaker.containers["qwen-vllm"] = "vllm"
+        sagemaker.containers.update({"qwen-vllm": "vllm", "e2e-bge": "tei"})
         sts.identities[ADMIN_CREDENTIALS.access_key] = (ADMIN_CREDENTIALS.secret_key, ADMIN_CALLER)
         keys.write_text(json.dumps({"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": f"{openai.url}/v1"}))
         env = {

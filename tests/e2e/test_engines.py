@@ -1,5 +1,6 @@
-"""The OpenAI SDK through ``scripts/serve`` to a vLLM container (the SageMaker fake speaking
-vLLM's wire format): a chat, a streamed chat and a tool call."""
+"""The OpenAI SDK through ``scripts/serve`` to a vLLM container and a Text Embeddings Inference
+container (the SageMaker fake speaking their wire formats): a chat, a streamed chat, a tool call,
+and a batch of embeddings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import openai
 
 from tests.e2e.conftest import Served
+from tests.fakes.sagemaker_runtime import tei_vector
 
 LOOKUP = {
     "type": "function",
@@ -53,3 +55,13 @@ def test_vllm_calls_a_tool(client: openai.OpenAI, server: Served) -> None:
     assert call.type == "function"
     assert (call.function.name, json.loads(call.function.arguments)) == ("lookup", {"query": "x"})
     assert completion.choices[0].finish_reason == "tool_calls"
+
+
+def test_tei_answers_embeddings(client: openai.OpenAI, server: Served) -> None:
+    result = client.embeddings.create(model="bge", input=["first text", "second text"])
+
+    # The SDK asks for base64 (float32) by default: compare at float32's precision.
+    got = [[round(x, 3) for x in d.embedding] for d in result.data]
+    assert got == [tei_vector("first text"), tei_vector("second text")]
+    (sent,) = server.sagemaker.requests
+    assert (sent.target, sent.json) == ("e2e-bge", {"inputs": ["first text", "second text"]})

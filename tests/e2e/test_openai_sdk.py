@@ -29,6 +29,7 @@ def test_models_are_listed(client: openai.OpenAI) -> None:
         "tgi",
         "qwen",
         "falcon",
+        "bge",
         "gpt-mini",
     ]
 

@@ -1,15 +1,18 @@
 """Self-hosted engines through the real handler: vLLM and SGLang (OpenAI's chat schema over
-``/invocations``) and DJL LMI (the same, streaming JSON lines), each against the SageMaker fake
-speaking that container's wire format."""
+``/invocations``), DJL LMI (the same, streaming JSON lines) and Text Embeddings Inference, each
+against the SageMaker fake speaking that container's wire format."""
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from typing import Any
 
 import pytest
 
-from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
+from tests.fakes.aws_http import Reply
+from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime, tei_vector
 from tests.lambda_src.support import Invoke, WriteInventory, chunks_of, ok_body
 
 ENGINES = [
@@ -93,3 +96,49 @@ def test_structured_output_is_sent_as_openais_response_format(
     assert set(json.loads(body["choices"][0]["message"]["content"])) == {"name"}
     (sent,) = sagemaker.requests
     assert sent.json["response_format"] == response_format  # not TGI's grammar
+
+
+# --- Text Embeddings Inference ------------------------------------------------------------------
+
+
+@pytest.fixture
+def tei(write_inventory: WriteInventory, sagemaker: FakeSageMakerRuntime) -> FakeSageMakerRuntime:
+    embedding = {
+        "id": "bge",
+        "provider": "sagemaker",
+        "model": "bge-tei",
+        "api": "tei-embed",
+        "task": "embedding",
+    }
+    write_inventory([*ENGINES, embedding])
+    sagemaker.containers["bge-tei"] = "tei"
+    return sagemaker
+
+
+def test_tei_embeds_a_batch_in_the_containers_batches(invoke: Invoke, tei: FakeSageMakerRuntime) -> None:
+    texts = [f"text number {i}" for i in range(40)]
+
+    body = ok_body(invoke("POST", "/v1/embeddings", {"model": "bge", "input": texts}))
+
+    assert [d["index"] for d in body["data"]] == list(range(40))
+    assert body["data"][7]["embedding"] == tei_vector("text number 7")
+    assert [len(r.json["inputs"]) for r in tei.requests] == [32, 8]  # TEI's default client batch size
+
+
+def test_tei_answers_base64_and_refuses_dimensions(invoke: Invoke, tei: FakeSageMakerRuntime) -> None:
+    encoded = ok_body(
+        invoke("POST", "/v1/embeddings", {"model": "bge", "input": "hi", "encoding_format": "base64"})
+    )
+    vector = struct.unpack(f"<{len(tei_vector('hi'))}f", base64.b64decode(encoded["data"][0]["embedding"]))
+    assert [round(x, 3) for x in vector] == tei_vector("hi")
+
+    refused = invoke("POST", "/v1/embeddings", {"model": "bge", "input": "hi", "dimensions": 256})
+    assert refused["statusCode"] == 400 and json.loads(refused["body"])["error"]["param"] == "dimensions"
+
+
+def test_a_tei_answer_with_too_few_vectors_is_a_502(invoke: Invoke, tei: FakeSageMakerRuntime) -> None:
+    tei.script("bge-tei", Reply(200, [[0.1, 0.2]]))
+
+    reply = invoke("POST", "/v1/embeddings", {"model": "bge", "input": ["a", "b"]})
+
+    assert reply["statusCode"] == 502, reply["body"]

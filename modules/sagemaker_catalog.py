@@ -202,7 +202,7 @@ def instance_info(instance_type: str) -> InstanceInfo:
 # snapshot of 2026-08-21). Every TGI version there lists the same map; djl-lmi.json and djl-deepspeed.json
 # use the same account per region. The ISO partitions (us-iso*, us-isob*, us-isof*) are left out: they
 # use other ECR domains and this project does not deploy there.
-_DLC_ACCOUNTS: dict[str, str] = {
+DLC_ACCOUNTS: dict[str, str] = {
     "af-south-1": "626614931356",
     "ap-east-1": "871362719292",
     "ap-east-2": "975050140332",
@@ -254,7 +254,7 @@ def _dlc_image_uri(region: str, repository: str, tag: str, regions: Iterable[str
             None if well_formed else _suggest(region, published),
             f"it is published in: {', '.join(published)}",
         )
-    return f"{_DLC_ACCOUNTS[region]}.dkr.ecr.{region}.{_ecr_domain(region)}/{repository}:{tag}"
+    return f"{DLC_ACCOUNTS[region]}.dkr.ecr.{region}.{_ecr_domain(region)}/{repository}:{tag}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def tgi_versions() -> tuple[str, ...]:
 
 def tgi_regions() -> tuple[str, ...]:
     """Regions the TGI container is published in (commercial, GovCloud and China partitions)."""
-    return tuple(sorted(_DLC_ACCOUNTS))
+    return tuple(sorted(DLC_ACCOUNTS))
 
 
 def _check_tgi_version(version: str) -> str:
@@ -334,7 +334,7 @@ def _check_tgi_version(version: str) -> str:
 def tgi_image_uri(region: str, version: str | None = None) -> str:
     """ECR URI of the Hugging Face TGI container for ``region`` (newest pinned version by default)."""
     tag = _TGI_TAGS[_check_tgi_version(version or TGI_DEFAULT_VERSION)]
-    return _dlc_image_uri(region, _TGI_REPOSITORY, tag, _DLC_ACCOUNTS, "Hugging Face TGI container")
+    return _dlc_image_uri(region, _TGI_REPOSITORY, tag, DLC_ACCOUNTS, "Hugging Face TGI container")
 
 
 def tgi_env_names(version: str) -> TgiEnvNames:
@@ -359,13 +359,13 @@ def tgi_env_names(version: str) -> TgiEnvNames:
 # (family, framework version) -> (repository, tag, regions). From aws/sagemaker-python-sdk
 # sagemaker-core/src/sagemaker/core/image_uri_config/djl-lmi.json and djl-deepspeed.json (last changed
 # 2026-07-20, snapshot of 2026-08-21). djl-deepspeed 0.23.0 is not listed for ap-east-2 and
-# ap-southeast-6; djl-lmi 0.29.0 covers every region in _DLC_ACCOUNTS.
+# ap-southeast-6; djl-lmi 0.29.0 covers every region in DLC_ACCOUNTS.
 _DJL_IMAGES: dict[tuple[str, str], tuple[str, str, frozenset[str]]] = {
-    ("djl-lmi", "0.29.0"): ("djl-inference", "0.29.0-lmi11.0.0-cu124", frozenset(_DLC_ACCOUNTS)),
+    ("djl-lmi", "0.29.0"): ("djl-inference", "0.29.0-lmi11.0.0-cu124", frozenset(DLC_ACCOUNTS)),
     ("djl-deepspeed", "0.23.0"): (
         "djl-inference",
         "0.23.0-deepspeed0.9.5-cu118",
-        frozenset(_DLC_ACCOUNTS) - {"ap-east-2", "ap-southeast-6"},
+        frozenset(DLC_ACCOUNTS) - {"ap-east-2", "ap-southeast-6"},
     ),
 }
 

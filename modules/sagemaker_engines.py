@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from modules.sagemaker_catalog import DLC_ACCOUNTS
+
 if TYPE_CHECKING:
     from modules.sagemaker_catalog import InstanceInfo
     from modules.sagemaker_config import EngineSettings
@@ -39,48 +41,8 @@ CHECKED = "2026-11-29"
 CUDA13_AMI = "al2-ami-sagemaker-inference-gpu-3-1"
 MODEL_DIR = "/opt/ml/model"
 
-# The AWS Deep Learning Containers' registry per region (the map of the image configs above; the
-# ISO partitions are left out, as everywhere in this project).
-_DLC_ACCOUNTS: dict[str, str] = {
-    "af-south-1": "626614931356",
-    "ap-east-1": "871362719292",
-    "ap-east-2": "975050140332",
-    "ap-northeast-1": "763104351884",
-    "ap-northeast-2": "763104351884",
-    "ap-northeast-3": "364406365360",
-    "ap-south-1": "763104351884",
-    "ap-south-2": "772153158452",
-    "ap-southeast-1": "763104351884",
-    "ap-southeast-2": "763104351884",
-    "ap-southeast-3": "907027046896",
-    "ap-southeast-4": "457447274322",
-    "ap-southeast-5": "550225433462",
-    "ap-southeast-6": "633930458069",
-    "ap-southeast-7": "590183813437",
-    "ca-central-1": "763104351884",
-    "ca-west-1": "204538143572",
-    "cn-north-1": "727897471807",
-    "cn-northwest-1": "727897471807",
-    "eu-central-1": "763104351884",
-    "eu-central-2": "380420809688",
-    "eu-north-1": "763104351884",
-    "eu-south-1": "692866216735",
-    "eu-south-2": "503227376785",
-    "eu-west-1": "763104351884",
-    "eu-west-2": "763104351884",
-    "eu-west-3": "763104351884",
-    "il-central-1": "780543022126",
-    "me-central-1": "914824155844",
-    "me-south-1": "217643126080",
-    "mx-central-1": "637423239942",
-    "sa-east-1": "763104351884",
-    "us-east-1": "763104351884",
-    "us-east-2": "763104351884",
-    "us-gov-east-1": "446045086412",
-    "us-gov-west-1": "442386744353",
-    "us-west-1": "763104351884",
-    "us-west-2": "763104351884",
-}
+# The vLLM, SGLang and LMI images are published from the AWS Deep Learning Containers' registry
+# of each region: the same map as huggingface-llm.json (modules/sagemaker_catalog.py).
 # TEI is published from other accounts, in fewer regions (huggingface-tei.json).
 _TEI_ACCOUNTS: dict[str, str] = {
     "af-south-1": "510948584623",
@@ -165,21 +127,21 @@ _HF_VLLM = ImageFamily(
         "0.26.0": "0.26.0-transformers5.10.2-gpu-py312-cu130-ubuntu22.04",
         "0.25.1": "0.25.1-transformers5.10.2-gpu-py312-cu130-ubuntu22.04",
     },
-    _DLC_ACCOUNTS,
+    DLC_ACCOUNTS,
     cuda13=frozenset({"0.27.1", "0.26.0", "0.25.1"}),
 )
 _AWS_VLLM = ImageFamily(
     "vllm",
     "vllm",
     {"0.28.0": "0.28.0-gpu-py312-cu130-ubuntu24.04-sagemaker"},
-    _DLC_ACCOUNTS,
+    DLC_ACCOUNTS,
     cuda13=frozenset({"0.28.0"}),
 )
 _HF_SGLANG = ImageFamily(
     "huggingface-sglang",
     "huggingface-sglang",
     {"0.5.8": "0.5.8-transformers4.57.3-gpu-py312-cu129-ubuntu24.04"},
-    _DLC_ACCOUNTS,
+    DLC_ACCOUNTS,
 )
 _AWS_SGLANG = ImageFamily(
     "sglang",
@@ -189,7 +151,7 @@ _AWS_SGLANG = ImageFamily(
         "0.5.17": "0.5.17-gpu-py312-cu130-ubuntu24.04-sagemaker",
     },
     # sglang.json lists the standard map without the ISO regions, which this table leaves out anyway.
-    _DLC_ACCOUNTS,
+    DLC_ACCOUNTS,
     cuda13=frozenset({"0.5.18", "0.5.17"}),
 )
 _LMI = ImageFamily(
@@ -200,7 +162,7 @@ _LMI = ImageFamily(
         "0.35.0": "0.35.0-lmi17.0.0-cu128",
         "0.34.0": "0.34.0-lmi16.0.0-cu128",
     },
-    _DLC_ACCOUNTS,
+    DLC_ACCOUNTS,
     cuda13=frozenset({"0.36.0"}),
 )
 _TEI = ImageFamily(

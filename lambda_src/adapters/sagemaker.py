@@ -61,13 +61,18 @@ class SageMakerModel:
         spec = self._spec
         codec = codec_for(spec)
         invocation = codec.encode(spec, request)
+        return codec.decode(self._invoke(invocation), invocation)
+
+    def _invoke(self, invocation: Invocation) -> bytes:
+        """One ``invoke_endpoint`` call; the container's whole answer."""
+        spec = self._spec
         try:
             client = self._clients.get("sagemaker-runtime", spec.region, spec.role_arn, spec.external_id)
             response = client.invoke_endpoint(**invoke_endpoint_kwargs(spec, invocation))
-            body = response["Body"].read()
+            body: bytes = response["Body"].read()
         except UPSTREAM_EXCEPTIONS as err:
             raise map_aws_error(err, spec) from err
-        return codec.decode(body, invocation)
+        return body
 
     def stream(self, request: ChatCompletionRequest) -> DeltaStream:
         spec = self._spec
@@ -103,13 +108,7 @@ class SageMakerModel:
             )
         vectors: list[tuple[float, ...]] = []
         for invocation in tei_embed_invocations(request.texts):
-            try:
-                client = self._clients.get("sagemaker-runtime", spec.region, spec.role_arn, spec.external_id)
-                response = client.invoke_endpoint(**invoke_endpoint_kwargs(spec, invocation))
-                body = response["Body"].read()
-            except UPSTREAM_EXCEPTIONS as err:
-                raise map_aws_error(err, spec) from err
-            vectors += tei_vectors(body, len(json.loads(invocation.body)["inputs"]))
+            vectors += tei_vectors(self._invoke(invocation), len(json.loads(invocation.body)["inputs"]))
         return EmbeddingResult(tuple(vectors), 0)
 
     def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:

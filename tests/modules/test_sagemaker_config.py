@@ -358,7 +358,7 @@ def test_region_without_tgi_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # a region that exists but where the container is not published.
     region = UNPUBLISHED[0] if UNPUBLISHED else "ap-southeast-7"
     if region in catalog.tgi_regions():
-        monkeypatch.delitem(catalog._DLC_ACCOUNTS, region)
+        monkeypatch.delitem(catalog.DLC_ACCOUNTS, region)
     message = config_error(tmp_path, _config(GOOD_HF, region=region))
     assert (
         f"sagemaker.endpoints[0]: the Hugging Face TGI container is not published in region '{region}'"

@@ -699,7 +699,7 @@ class DeploymentConfig(StrictModel):
             "prompt_format": ep.prompt_format,
             "content_handler": ep.content_handler,
             "limits": Limits(max_tokens=ep.max_tokens),
-            "task": ep.task if isinstance(ep, HuggingFaceEndpoint) else "chat",
+            "task": ep.task if isinstance(ep, HuggingFaceEndpoint | ExistingEndpoint) else "chat",
         }
         if isinstance(ep, ExistingEndpoint):
             return ModelSpec(

@@ -53,7 +53,13 @@ ImageUri = Annotated[
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]
 SageMakerCodec = Literal[
-    "openai-chat", "lmi-chat", "tgi-messages", "tgi-generate", "jumpstart-llama2-chat", "content-handler"
+    "openai-chat",
+    "lmi-chat",
+    "tgi-messages",
+    "tgi-generate",
+    "jumpstart-llama2-chat",
+    "content-handler",
+    "tei-embed",
 ]
 Environment = dict[EnvName, EnvValue]
 
@@ -384,6 +390,8 @@ class ExistingEndpoint(_Endpoint):
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
     endpoint_kwargs: EndpointKwargs | None = None
+    # "embedding": a Text Embeddings Inference container (codec "tei-embed", the default then).
+    task: Literal["chat", "embedding"] = "chat"
 
     @model_validator(mode="after")
     def _check_existing(self) -> ExistingEndpoint:
@@ -394,8 +402,17 @@ class ExistingEndpoint(_Endpoint):
             )
         if self.external_id and not self.role_arn:
             raise ValueError("external_id is only used together with role_arn")
+        if self.task == "embedding":
+            if self.codec not in (None, "tei-embed"):
+                raise ValueError("an embedding endpoint takes codec 'tei-embed' (Text Embeddings Inference)")
+            return self
+        if self.codec == "tei-embed":
+            raise ValueError("codec 'tei-embed' serves embeddings: set task 'embedding'")
         self._check_codec(self.codec)
         return self
+
+    def effective_codec(self) -> Api:
+        return "tei-embed" if self.task == "embedding" else super().effective_codec()
 
 
 SageMakerEndpoint = Annotated[

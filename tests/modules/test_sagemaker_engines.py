@@ -233,3 +233,37 @@ def test_the_full_examples_inventory_speaks_each_engines_schema() -> None:
     assert apis["llama-sglang"] == ("openai-chat", "chat")
     assert apis["mistral-lmi"] == ("lmi-chat", "chat")
     assert apis["bge-m3"] == ("tei-embed", "embedding")
+
+
+def test_an_existing_tei_endpoint_serves_embeddings(tmp_path: Path) -> None:
+    existing = {
+        "kind": "existing_endpoint",
+        "name": "emb",
+        "endpoint_name": "shared-tei",
+        "task": "embedding",
+    }
+    config = load_config(
+        write_config(
+            tmp_path, {"prefix": "llm", "region": "us-east-1", "sagemaker": {"endpoints": [existing]}}
+        )
+    )
+
+    (spec,) = config.inventory().models
+    assert (spec.model, spec.api, spec.task) == ("shared-tei", "tei-embed", "embedding")
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"task": "embedding", "codec": "openai-chat"}, "an embedding endpoint takes codec 'tei-embed'"),
+        ({"codec": "tei-embed"}, "codec 'tei-embed' serves embeddings: set task 'embedding'"),
+    ],
+)
+def test_existing_endpoint_task_and_codec_must_agree(
+    tmp_path: Path, changes: dict[str, Any], words: str
+) -> None:
+    existing = {"kind": "existing_endpoint", "name": "x", "endpoint_name": "x-ep", **changes}
+    message = config_error(
+        tmp_path, {"prefix": "llm", "region": "us-east-1", "sagemaker": {"endpoints": [existing]}}
+    )
+    assert words in message

@@ -32,6 +32,20 @@ def raw(text: str) -> dict[str, Any]:
 
 # (id, path, request): request is a JSON body, or {"body": <text>} / {"bytes": ...} / {"b64": ...}.
 CHAT = "/v1/chat/completions"
+
+
+def with_tool_call_arguments(arguments: str) -> dict[str, Any]:
+    """A chat whose earlier assistant turn called a tool with ``arguments``, and its result."""
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return chat(
+        messages=[
+            *USER,
+            {"role": "assistant", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        ]
+    )
+
+
 EMBED = "/v1/embeddings"
 CORPUS: list[tuple[str, str, Any, int]] = [
     # --- not JSON, or not an object
@@ -338,43 +352,13 @@ CORPUS: list[tuple[str, str, Any, int]] = [
     (
         "tool-arguments-deep",
         CHAT,
-        chat(
-            messages=[
-                *USER,
-                {
-                    "role": "assistant",
-                    "tool_calls": [
-                        {
-                            "id": "c1",
-                            "type": "function",
-                            "function": {"name": "f", "arguments": "[" * 5000 + "]" * 5000},
-                        }
-                    ],
-                },
-                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
-            ]
-        ),
+        with_tool_call_arguments("[" * 5000 + "]" * 5000),
         400,
     ),
     (
         "tool-arguments-infinity",
         CHAT,
-        chat(
-            messages=[
-                *USER,
-                {
-                    "role": "assistant",
-                    "tool_calls": [
-                        {
-                            "id": "c1",
-                            "type": "function",
-                            "function": {"name": "f", "arguments": '{"x": Infinity}'},
-                        }
-                    ],
-                },
-                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
-            ]
-        ),
+        with_tool_call_arguments('{"x": Infinity}'),
         400,
     ),
 ]

@@ -7,18 +7,18 @@ component) and makes the one client call.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_src.adapters.base import DeltaStream, response_closer
 from lambda_src.adapters.errors import UPSTREAM_EXCEPTIONS, map_aws_error
 from lambda_src.adapters.sagemaker_codecs import (
+    TEI_BATCH,
     Invocation,
     codec_for,
     json_lines,
     sse_data,
-    tei_embed_invocations,
+    tei_embed_invocation,
     tei_vectors,
 )
 from lambda_src.api_types import ChatCompletionRequest, EmbeddingRequest
@@ -107,8 +107,10 @@ class SageMakerModel:
                 param="dimensions",
             )
         vectors: list[tuple[float, ...]] = []
-        for invocation in tei_embed_invocations(request.texts):
-            vectors += tei_vectors(self._invoke(invocation), len(json.loads(invocation.body)["inputs"]))
+        texts = request.texts
+        for start in range(0, len(texts), TEI_BATCH):
+            batch = texts[start : start + TEI_BATCH]
+            vectors += tei_vectors(self._invoke(tei_embed_invocation(batch)), len(batch))
         return EmbeddingResult(tuple(vectors), 0)
 
     def _mapped(self, deltas: Iterator[Delta]) -> Iterator[Delta]:

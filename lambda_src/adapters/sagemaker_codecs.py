@@ -112,13 +112,13 @@ def _no_extras(
     if request.structured_output is not None and not takes_grammar:
         raise InvalidRequestError(
             f"model {spec.id!r}: its container takes no grammar; response_format is served by SageMaker "
-            "endpoints with the tgi-messages and tgi-generate codecs",
+            "endpoints with the openai-chat, lmi-chat, tgi-messages and tgi-generate codecs",
             param="response_format",
         )
     if request.reasoning_effort is not None and not takes_effort:
         raise InvalidRequestError(
-            f"model {spec.id!r}: reasoning_effort is passed to SageMaker endpoints with the tgi-messages "
-            "codec only",
+            f"model {spec.id!r}: reasoning_effort is passed to SageMaker endpoints with the openai-chat, "
+            "lmi-chat and tgi-messages codecs only",
             param="reasoning_effort",
         )
     if request.service_tier not in (None, "auto", "default"):
@@ -229,6 +229,7 @@ def _event(data: str, codec: str) -> Any:
 
 class TgiMessages(Codec):
     name = "tgi-messages"
+    stream_accept: ClassVar[str] = "text/event-stream"
 
     def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
         _no_extras(spec, request, takes_grammar=True, takes_effort=True)
@@ -257,17 +258,21 @@ class TgiMessages(Codec):
                 body["tool_choice"] = choice.model_dump(mode="json")
             elif choice is not None:
                 body["tool_choice"] = choice
-        if (constraint := grammar(request)) is not None:
+        if (constraint := self.response_format(request)) is not None:
             body["response_format"] = constraint
         if request.reasoning_effort is not None:
             body["reasoning_effort"] = request.reasoning_effort
         return Invocation(json.dumps(body).encode())
 
+    def response_format(self, request: ChatCompletionRequest) -> dict[str, Any] | None:
+        """What the container takes as ``response_format``: TGI's grammar."""
+        return grammar(request)
+
     def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
         body = json.loads(self.encode(spec, request).body)
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
-        return Invocation(json.dumps(body).encode(), accept="text/event-stream")
+        return Invocation(json.dumps(body).encode(), accept=self.stream_accept)
 
     def decode_stream(self, events: Iterable[str], invocation: Invocation) -> Iterator[Delta]:
         for data in events:
@@ -324,15 +329,11 @@ class OpenAiChat(TgiMessages):
 
     name = "openai-chat"
 
-    def encode(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation:
-        invocation = super().encode(spec, request)
+    def response_format(self, request: ChatCompletionRequest) -> dict[str, Any] | None:
+        """OpenAI's own ``response_format``, as the request sent it."""
         if request.response_format is None or request.structured_output is None:
-            return invocation
-        body = json.loads(invocation.body)
-        body["response_format"] = request.response_format.model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        )
-        return Invocation(json.dumps(body).encode())
+            return None
+        return request.response_format.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class LmiChat(OpenAiChat):
@@ -340,23 +341,16 @@ class LmiChat(OpenAiChat):
 
     name = "lmi-chat"
     framing = "jsonlines"
-
-    def encode_stream(self, spec: ModelSpec, request: ChatCompletionRequest) -> Invocation | None:
-        streamed = super().encode_stream(spec, request)
-        assert streamed is not None
-        return Invocation(streamed.body, accept="application/jsonlines")
+    stream_accept = "application/jsonlines"
 
 
 # Inputs per Text Embeddings Inference call: its MAX_CLIENT_BATCH_SIZE default.
 TEI_BATCH = 32
 
 
-def tei_embed_invocations(texts: tuple[str, ...]) -> list[Invocation]:
-    """Text Embeddings Inference's ``{"inputs": [...]}``, in batches the container accepts."""
-    return [
-        Invocation(json.dumps({"inputs": list(texts[i : i + TEI_BATCH])}).encode())
-        for i in range(0, len(texts), TEI_BATCH)
-    ]
+def tei_embed_invocation(batch: tuple[str, ...]) -> Invocation:
+    """Text Embeddings Inference's ``{"inputs": [...]}`` for at most TEI_BATCH texts."""
+    return Invocation(json.dumps({"inputs": list(batch)}).encode())
 
 
 def tei_vectors(body: bytes, expected: int) -> list[tuple[float, ...]]:

@@ -370,24 +370,6 @@ def sse(payload: dict[str, Any] | str) -> bytes:
     return f"data: {data}\n\n".encode()
 
 
-def stream_body(
-    result: ChatResult,
-    *,
-    model: str,
-    completion_id: str,
-    created: int | None = None,
-    include_usage: bool = False,
-) -> str:
-    """A complete ``text/event-stream`` body for an answer already in hand, then ``[DONE]``."""
-    encoder = ChunkEncoder(
-        model=model, completion_id=completion_id, created=created, include_usage=include_usage
-    )
-    chunks = [encoder.start()]
-    chunks += [c for d in deltas_of(result) if (c := encoder.encode(d)) is not None]
-    chunks += encoder.finish()
-    return b"".join(sse(c) for c in chunks).decode() + sse("[DONE]").decode()
-
-
 def _encode_vector(vector: Sequence[float], encoding_format: str) -> list[float] | str:
     if encoding_format == "base64":
         # OpenAI's base64 format: little-endian float32, as the SDKs decode it.

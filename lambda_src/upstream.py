@@ -97,7 +97,9 @@ async def deltas(stream: DeltaStream, idle_seconds: float) -> AsyncIterator[Delt
             if wait <= 0:
                 raise _timed_out("finish its answer")
             try:
-                item = await asyncio.wait_for(queue.get(), wait)
+                # A timeout scope, not wait_for: no task per delta.
+                async with asyncio.timeout(wait):
+                    item = await queue.get()
             except TimeoutError:
                 if wait >= left:
                     raise _timed_out("finish its answer") from None

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -144,8 +145,8 @@ async def stream_answer(
                 seen.append(delta)
                 for event in encoder.encode(delta):
                     yield event
-            for event in encoder.finish():
-                yield event
+            # The closing events in one write: the client's answer ends as soon as they arrive.
+            yield b"".join(encoder.finish())
         except ApiError as err:
             call.latency_ms = (time.perf_counter() - start) * 1000
             record_failure(spec, "chat_stream", err, call.latency_ms)
@@ -155,13 +156,20 @@ async def stream_answer(
             return
         finally:
             stream.cancel()  # closes the upstream if it is still open (client gone, error before deltas)
-        result = fold(seen)
-        call.usage = result.usage
         call.latency_ms = (time.perf_counter() - start) * 1000
-        record_success(spec, call)
-        _log(spec, chat_request, result, call, settings.log_prompts, api)
+        answered.append(fold(seen))
 
-    return StreamingResponse(events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS)
+    def report() -> None:
+        # After the last byte has gone out, so that the answer does not wait for its log line.
+        if answered:
+            call.usage = answered[0].usage
+            record_success(spec, call)
+            _log(spec, chat_request, answered[0], call, settings.log_prompts, api)
+
+    answered: list[ChatResult] = []
+    return StreamingResponse(
+        events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS, background=BackgroundTask(report)
+    )
 
 
 def _log(

@@ -277,3 +277,62 @@ def test_the_invocations_trace_header_reaches_the_upstream_call(bedrock: FakeBed
     assert response.status_code == 200, response.text
     [sent] = bedrock.requests
     assert sent.headers["x-amzn-trace-id"] == trace
+
+
+def test_a_streamed_answer_ends_before_its_log_line_and_metrics_are_written() -> None:
+    """The client's answer is complete (the last body message sent) before the request's log
+    line is formatted and written, so a stream never waits for its own bookkeeping."""
+    import asyncio
+    import logging
+
+    from lambda_src.app import app, logger
+    from tests.fakes.function_url import adapter_headers
+
+    order: list[str] = []
+    bodies: list[bytes] = []
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            order.append(f"log: {record.getMessage()}")
+
+    body = json.dumps(
+        {"model": "claude", "stream": True, "messages": [{"role": "user", "content": "one two"}]}
+    ).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat/completions",
+        "raw_path": b"/v1/chat/completions",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in adapter_headers().items()]
+        + [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            order.append("body" if message.get("more_body") else "end of body")
+            bodies.append(message.get("body", b""))
+
+    target = logging.getLogger(logger.name)
+    handler = Record()
+    target.addHandler(handler)
+    try:
+        asyncio.run(app(scope, receive, send))
+    finally:
+        target.removeHandler(handler)
+
+    assert "log: chat completion" in order
+    assert order.index("end of body") < order.index("log: chat completion")
+    # The closing events (the finish chunk and [DONE]) leave in one write.
+    closing = bodies[-2].decode()
+    assert '"finish_reason":"stop"' in closing
+    assert closing.endswith("data: [DONE]\n\n")

@@ -243,9 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         configure_environment(
             config, inventory_file, keys_file=args.keys_file, keys_secret_arn=args.keys_secret_arn
         )
-        # After the environment is set: the app reads it when imported.
+        # After the environment is set: the app reads it when imported. With the collector held
+        # until the first API request has been answered, as in Lambda.
+        from lambda_src.server import collect_after_first_request, hold_collector, listening_socket, serve
+
+        hold_collector()
         from lambda_src.app import app
-        from lambda_src.server import listening_socket, serve
 
         lam = config.lambda_
         function = f"{config.prefix}-inference-api"
@@ -270,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         try:
-            serve(adapter, sock)  # uvicorn handles SIGINT and SIGTERM: both stop it cleanly
+            # uvicorn handles SIGINT and SIGTERM: both stop it cleanly.
+            serve(collect_after_first_request(adapter), sock)
         finally:
             sock.close()
     return 0

@@ -272,9 +272,10 @@ OURS = """
 import sys, time
 t = time.perf_counter()
 sys.path.insert(0, {package!r})
-import gc
+from lambda_src.server import collect_after_first_request, hold_collector
+hold_collector()  # as lambda_src.server does before importing the app
 from lambda_src.app import app
-gc.freeze()  # as lambda_src.server does before serving
+app = collect_after_first_request(app)
 sys.path.append({repo!r})
 from tests.fakes.asgi import call_app
 headers = {{"content-type": "application/json"}}

@@ -14,8 +14,6 @@ from starlette.responses import Response
 
 from lambda_src.request_body import parse_body
 from lambda_src.responses import json_response
-from lambda_src.responses_api import ResponseEventEncoder, ResponseHeader, response_body, to_chat_request
-from lambda_src.responses_types import ResponseCreateRequest
 from lambda_src.routes import read_body
 from lambda_src.routes.chat import answer, resolve, stream_answer
 
@@ -23,6 +21,11 @@ API = "responses"
 
 
 async def create_response(request: Request) -> Response:
+    # Imported at the first /v1/responses request, not with the app: about 12 ms of every cold
+    # start otherwise, for an API most deployments' callers do not use.
+    from lambda_src.responses_api import ResponseEventEncoder, ResponseHeader, response_body, to_chat_request
+    from lambda_src.responses_types import ResponseCreateRequest
+
     body = parse_body(await read_body(request), ResponseCreateRequest)
     chat_request = to_chat_request(body)
     spec, model, settings = await resolve(chat_request)

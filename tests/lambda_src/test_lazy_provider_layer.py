@@ -1,6 +1,6 @@
-"""Bedrock and SageMaker requests never import LangChain or a provider SDK: a fresh interpreter
-imports the handler, serves them (including an admin's custom spec), and only then a third-party
-model. The admin's identity is presigned, and verified by the STS fake, out here: the signing
+"""Bedrock and SageMaker requests never import LangChain or a provider SDK, nor chat requests the
+Responses API's modules: a fresh interpreter imports the handler, serves them (including an
+admin's custom spec), then a ``/v1/responses`` request, and only then a third-party model. The admin's identity is presigned, and verified by the STS fake, out here: the signing
 helper imports httpx, which is one of the modules watched."""
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ ADMIN = "arn:aws:iam::111122223333:role/Admin"
 
 def loaded():
     return sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0].startswith(LAYER)})
+
+
+def responses_api_loaded():
+    return sorted(m for m in sys.modules if m.startswith(("lambda_src.responses_api", "lambda_src.responses_types")))
 
 
 SESSION = ADMIN.replace(":iam:", ":sts:").replace("role/", "assumed-role/") + "/s"
@@ -74,6 +78,11 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
     ]
     report["aws_statuses"] = statuses
     report["after_aws"] = loaded()
+    report["responses_api_after_chats"] = responses_api_loaded()
+    body = json.dumps({"model": "claude", "input": "hi"}).encode()
+    headers = {"content-type": "application/json", **adapter_headers(SESSION)}
+    report["responses_status"] = call_app(app, "POST", "/v1/responses", body, headers)[0]
+    report["responses_api_after_responses"] = responses_api_loaded()
     report["third_party_status"] = chat(app, "gpt")
     report["after_third_party"] = loaded()
     print(json.dumps(report))
@@ -122,6 +131,13 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
     assert report["aws_statuses"] == [200, 200, 200, 200, 404]
     assert [c.operation for c in sts.calls] == ["GetCallerIdentity"]
     assert report["after_aws"] == []
+    # Nor the Responses API's translation and schemas: they load with the first /v1/responses.
+    assert report["responses_api_after_chats"] == []
+    assert report["responses_status"] == 200
+    assert report["responses_api_after_responses"] == [
+        "lambda_src.responses_api",
+        "lambda_src.responses_types",
+    ]
     # The check can see the layer: a third-party model does load it.
     assert report["third_party_status"] == 200
     assert {"langchain_core", "langchain_openai", "openai"} <= set(report["after_third_party"])

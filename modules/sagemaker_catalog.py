@@ -120,8 +120,9 @@ _FAMILIES: dict[str, tuple[str, int, bool, dict[str, int]]] = {
             "48xlarge": 8,
         },
     ),
-    # NVIDIA L40S 48 GiB
-    # unverified: sizes mirror g6; 48 GiB per GPU is from the EC2 G6e product page, without a second source.
+    # NVIDIA L40S 48 GiB. 48 GiB per GPU: the EC2 G6e product page, and public SageMaker instance
+    # tables ("ml.g6e.2xlarge | 1 | L40S | 48GB"). GPUs per size: meta-pytorch/torchx PR #969
+    # (named_resources_aws.py, merged 2024-11-05) gives the counts below. Checked 2026-11-29.
     "g6e": (
         _NVIDIA,
         48,
@@ -143,11 +144,15 @@ _FAMILIES: dict[str, tuple[str, int, bool, dict[str, int]]] = {
     "p4d": (_NVIDIA, 40, False, {"24xlarge": 8}),
     # NVIDIA A100 80 GiB
     "p4de": (_NVIDIA, 80, False, {"24xlarge": 8}),
-    # NVIDIA H100 80 GiB
-    # unverified: p5.4xlarge is in the hosting enum; its single H100 is from the EC2 P5 page alone.
+    # NVIDIA H100 80 GiB. p5.4xlarge (in the hosting enum) has one H100 of 80 GiB: the EC2 P5 page,
+    # and the EC2 accelerated-computing instance specs table
+    # (https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html) as cited by a public instance table
+    # ("p5.4xlarge | 1 | H100 | 80 GiB"). Checked 2026-11-29.
     "p5": (_NVIDIA, 80, False, {"4xlarge": 1, "48xlarge": 8}),
-    # NVIDIA H200 141 GiB
-    # unverified: 8 x 141 GiB is from the EC2 P5e/P5en product page, without a second source.
+    # NVIDIA H200 141 GiB, 8 per instance: the EC2 P5e/P5en product page, and the EC2
+    # accelerated-computing instance specs table (ac.html above) as cited by a public instance table
+    # ("p5e.48xlarge | 8 | H200 SXM5 | 1,128 GiB", the same for p5en; 1128 / 8 = 141); dstack PR #4110
+    # (merged 2026-08-07) lists p5en.48xlarge as H200:141GB:8. Checked 2026-11-29.
     "p5e": (_NVIDIA, 141, False, {"48xlarge": 8}),
     "p5en": (_NVIDIA, 141, False, {"48xlarge": 8}),
     # AWS Inferentia2, 32 GiB per device; EBS-only.

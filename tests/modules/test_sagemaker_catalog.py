@@ -498,3 +498,22 @@ def test_a_version_for_an_entry_without_one_is_refused_with_the_reason(model_id:
         f"a 2024 JumpStart deployment ({what}) whose JumpStart version was not recorded; leave version out"
     )
     assert catalog.jumpstart_spec(model_id, None).version is None
+
+
+def test_the_readme_table_matches_the_curated_entries() -> None:
+    from tests.support import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `jumpstart`: a JumpStart model") :]
+    section = section[: section.index("\n### ")]
+    lines = [line for line in section.splitlines() if line.startswith("| `")][1:]  # after the header
+    rows = {line.split("`")[1]: line for line in lines}
+    assert set(rows) == set(catalog.jumpstart_model_ids())
+    words = {"offered": "offered:", "differs": "differs:", "unknown": "status unknown:"}
+    for spec in _all_specs():
+        cells = [cell.strip() for cell in rows[spec.model_id].strip("|").split("|")]
+        assert cells[2] == (f"`{spec.version}`" if spec.version else "not recorded"), spec.model_id
+        assert cells[3] == (f"`{spec.default_instance_type}`" if spec.default_instance_type else "none")
+        assert cells[4].startswith(words[spec.status]), spec.model_id
+        assert ("(gated)" in cells[0]) is spec.gated, spec.model_id
+        assert f"**{spec.checked}**" in section

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             "live status)",
             file=sys.stderr,
         )
-    for note in config.engine_notes():
+    for note in config.engine_notes() + config.jumpstart_notes():
         print(f"WARNING: {note}", file=sys.stderr)
     try:
         access = function_access(config)

@@ -619,6 +619,17 @@ class DeploymentConfig(StrictModel):
             if isinstance(ep, HuggingFaceEndpoint) and ep.effective_engine == "tgi"
         ]
 
+    def jumpstart_notes(self) -> list[str]:
+        """Curated JumpStart endpoints whose entry, at its last check, was behind JumpStart's current
+        release or could not be confirmed as offered."""
+        return [
+            f"sagemaker.endpoints[{i}] ({ep.name!r}): {note}"
+            for i, ep in enumerate(self.sagemaker.endpoints)
+            if isinstance(ep, JumpStartEndpoint)
+            and (spec := ep.spec()) is not None
+            and (note := catalog.jumpstart_note(spec)) is not None
+        ]
+
     def _public_ids(self) -> Iterator[tuple[str, str]]:
         for i, model in enumerate(self.bedrock.models):
             yield f"bedrock.models[{i}]", model.public_id

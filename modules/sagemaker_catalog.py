@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 # --------------------------------------------------------------------------------------------------
 # Shared helpers
@@ -120,8 +121,9 @@ _FAMILIES: dict[str, tuple[str, int, bool, dict[str, int]]] = {
             "48xlarge": 8,
         },
     ),
-    # NVIDIA L40S 48 GiB
-    # unverified: sizes mirror g6; 48 GiB per GPU is from the EC2 G6e product page, without a second source.
+    # NVIDIA L40S 48 GiB. 48 GiB per GPU: the EC2 G6e product page, and public SageMaker instance
+    # tables ("ml.g6e.2xlarge | 1 | L40S | 48GB"). GPUs per size: meta-pytorch/torchx PR #969
+    # (named_resources_aws.py, merged 2024-11-05) gives the counts below. Checked 2026-11-29.
     "g6e": (
         _NVIDIA,
         48,
@@ -143,11 +145,15 @@ _FAMILIES: dict[str, tuple[str, int, bool, dict[str, int]]] = {
     "p4d": (_NVIDIA, 40, False, {"24xlarge": 8}),
     # NVIDIA A100 80 GiB
     "p4de": (_NVIDIA, 80, False, {"24xlarge": 8}),
-    # NVIDIA H100 80 GiB
-    # unverified: p5.4xlarge is in the hosting enum; its single H100 is from the EC2 P5 page alone.
+    # NVIDIA H100 80 GiB. p5.4xlarge (in the hosting enum) has one H100 of 80 GiB: the EC2 P5 page,
+    # and the EC2 accelerated-computing instance specs table
+    # (https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html) as cited by a public instance table
+    # ("p5.4xlarge | 1 | H100 | 80 GiB"). Checked 2026-11-29.
     "p5": (_NVIDIA, 80, False, {"4xlarge": 1, "48xlarge": 8}),
-    # NVIDIA H200 141 GiB
-    # unverified: 8 x 141 GiB is from the EC2 P5e/P5en product page, without a second source.
+    # NVIDIA H200 141 GiB, 8 per instance: the EC2 P5e/P5en product page, and the EC2
+    # accelerated-computing instance specs table (ac.html above) as cited by a public instance table
+    # ("p5e.48xlarge | 8 | H200 SXM5 | 1,128 GiB", the same for p5en; 1128 / 8 = 141); dstack PR #4110
+    # (merged 2026-08-07) lists p5en.48xlarge as H200:141GB:8. Checked 2026-11-29.
     "p5e": (_NVIDIA, 141, False, {"48xlarge": 8}),
     "p5en": (_NVIDIA, 141, False, {"48xlarge": 8}),
     # AWS Inferentia2, 32 GiB per device; EBS-only.
@@ -375,21 +381,38 @@ _DJL_IMAGES: dict[tuple[str, str], tuple[str, str, frozenset[str]]] = {
 # --------------------------------------------------------------------------------------------------
 
 
+JumpStartStatus = Literal["offered", "differs", "unknown"]
+
+
 @dataclass(frozen=True)
 class JumpStartSpec:
-    """What deploying one JumpStart model version needs, without calling the JumpStart service."""
+    """What deploying one JumpStart model version needs, without calling the JumpStart service, and
+    what the last check of the entry against JumpStart found."""
 
     model_id: str  # "meta-textgeneration-llama-3-1-8b-instruct"
-    version: str  # exact JumpStart model version
+    # Exact JumpStart model version where the source records it; None where the entry comes from a
+    # captured deployment that does not (the artifact prefix does not identify it: several JumpStart
+    # versions share one inference-prepack revision).
+    version: str | None
     gated: bool  # requires EULA acceptance
     image: str  # serving image family: "tgi" | "djl-lmi" | "djl-deepspeed"
     image_version: str  # framework version of that image (TGI "1.4.0", DJL Serving "0.29.0")
     model_data_s3_uri_template: str  # with a "{region}" placeholder
     model_data_compressed: bool  # True: a model.tar.gz; False: an uncompressed S3 prefix
     environment: dict[str, str]  # container environment JumpStart sets for this model
-    default_instance_type: str
+    # JumpStart's default inference instance where a source records it; None where none does (the
+    # config names instance_type in every case; scripts/configure offers this as its default answer).
+    default_instance_type: str | None
     codec: str  # "tgi-messages" | "tgi-generate" | "jumpstart-llama2-chat"
     prompt_format: str | None  # for "tgi-generate"; None where the container builds the prompt
+    reproduces: str  # what the deployment facts above reproduce, in a phrase
+    # The last check against the models JumpStart offers: its date ("YYYY-MM-DD"), the verdict, and
+    # what was found where. "offered": a current source lists the id; "differs": the id is offered, but
+    # its current release is not what this entry deploys; "unknown": the current status could not be
+    # confirmed. The synth warns for the last two (jumpstart_note).
+    checked: str
+    status: JumpStartStatus
+    finding: str
 
 
 # Bucket names per region: aws/sagemaker-python-sdk master-v2 src/sagemaker/jumpstart/region_config.json
@@ -398,18 +421,36 @@ class JumpStartSpec:
 _PUBLIC_BUCKET = "s3://jumpstart-cache-prod-{region}"
 _GATED_BUCKET = "s3://jumpstart-private-cache-prod-{region}"
 
-# Sources, read 2026-11:
+# Sources of the deployment facts, read 2026-11:
 #  [a] describe-model output of JumpStart deployments, kept as Terraform in public GitHub repositories
 #      (us-east-1/us-east-2/eu-west-2, 2024-08..2024-09);
 #  [b] aws/sagemaker-python-sdk master-v2 tests/unit/sagemaker/jumpstart/constants.py, spec fixtures
-#      copied from the JumpStart service (snapshot of 2026-08-10).
+#      copied from the JumpStart service (file last changed 2025-10-28; snapshot of 2026-08-10).
+# Sources of the check of 2026-11-29 against what JumpStart offers:
+#  [c] AWS docs "Model customization: Supported models for fine-tuning"
+#      (https://docs.aws.amazon.com/sagemaker/latest/dg/customizing-models.html, 2026 content);
+#  [d] aws/sagemaker-python-sdk doc/doc_utils/pretrainedmodels.rst, the generated table of JumpStart
+#      model ids and their latest versions, as committed on 2025-06-23 (the newest public listing found);
+#  [e] a third-party lab report (2026-08) that ran the SageMaker Python SDK's
+#      verify_model_region_and_return_specs("huggingface-llm-mistral-7b-instruct", version="*") in
+#      us-west-2 and deployed the result;
+#  [f] the SageMaker Python SDK's integration tests and inference docs of 2026-07/08 (aws/sagemaker-
+#      python-sdk sagemaker-serve/tests/integ, docs/inference), which name the JumpStart ids in use.
+# No source was found for a service-side refusal of deprecated JumpStart ids. The documented mechanism
+# is the SDK's client-side DeprecatedJumpStartModelError for a spec version flagged "deprecated"; this
+# project creates the model with CreateModel from the image and S3 artifacts, so that check does not
+# apply. Whether the pinned artifacts and image tags are still readable was not checked.
+_CHECKED = "2026-11-29"
 _JUMPSTART_SPECS: tuple[JumpStartSpec, ...] = (
     # Llama 3.1 8B Instruct on DJL LMI (vLLM). Image, data prefix and environment: [a] (two separate
-    # captures agree). The LMI container accepts TGI's {"inputs", "parameters"} request shape and
-    # answers {"generated_text"}, so the client applies the Llama 3 chat template.
+    # captures agree). Another public capture (eu-west-2) serves the same inference-prepack/v2.0.0
+    # prefix on djl-inference 0.31.0-lmi13.0.0-cu124, so the prefix does not pin one JumpStart version,
+    # and the captures record none. No source records JumpStart's default instance for this model. The LMI
+    # container accepts TGI's {"inputs", "parameters"} request shape and answers {"generated_text"}, so
+    # the client applies the Llama 3 chat template.
     JumpStartSpec(
         model_id="meta-textgeneration-llama-3-1-8b-instruct",
-        version="2.0.0",  # unverified: chosen to match the inference-prepack/v2.0.0 artifacts
+        version=None,
         gated=True,
         image="djl-lmi",
         image_version="0.29.0",
@@ -426,15 +467,25 @@ _JUMPSTART_SPECS: tuple[JumpStartSpec, ...] = (
             "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
             "SAGEMAKER_PROGRAM": "inference.py",
         },
-        default_instance_type="ml.g5.2xlarge",  # unverified: JumpStart's default, not in the captures
+        default_instance_type=None,
         codec="tgi-generate",
         prompt_format="llama3-chat",
+        reproduces="a 2024 JumpStart deployment (djl-lmi 0.29.0, inference-prepack v2.0.0) "
+        "whose JumpStart version was not recorded",
+        checked=_CHECKED,
+        status="offered",
+        # Finding: [c] and [d].
+        finding="listed in AWS 'Model customization: Supported models for fine-tuning' (2026), "
+        "which shows the id is live (hosting per region was not checked); newest version in a "
+        "public listing: 2.10.0 (the SDK's pretrained model table of 2025-06-23); whether the "
+        "current release still serves inference-prepack v2.0.0 is not known",
     ),
     # Llama 2 7B Chat, the dialog-format release: the container takes {"inputs": [[{role, content}]]} and
     # refuses requests without the custom attribute accept_eula=true. Everything here is [b] (fixture
-    # "js-gated-artifact-trainable-model"): djl-deepspeed 0.23.0, gated_bucket, hosting_artifact_key,
-    # no inference environment variables. In six regions the SDK deploys this version from a Marketplace
-    # model package instead; the image + artifact route below is what it uses everywhere else.
+    # "js-gated-artifact-trainable-model", version 2.0.4): djl-deepspeed 0.23.0, gated_bucket,
+    # hosting_artifact_key, no inference environment variables, default_inference_instance_type. In six
+    # regions the SDK deploys this version from a Marketplace model package instead; the image +
+    # artifact route below is what it uses everywhere else.
     JumpStartSpec(
         model_id="meta-textgeneration-llama-2-7b-f",
         version="2.0.4",
@@ -448,11 +499,22 @@ _JUMPSTART_SPECS: tuple[JumpStartSpec, ...] = (
         default_instance_type="ml.g5.2xlarge",
         codec="jumpstart-llama2-chat",
         prompt_format=None,
+        reproduces="JumpStart version 2.0.4 (djl-deepspeed 0.23.0), as copied into the SageMaker "
+        "Python SDK's spec fixtures",
+        checked=_CHECKED,
+        status="unknown",
+        # Finding: [d], [c] and [f].
+        finding="the newest public listing is version 4.17.0, in the SDK's pretrained model table of "
+        "2025-06-23; the id is not in AWS's 2026 fine-tuning list nor in the SDK's 2026 "
+        "integration tests, and no deprecation notice was found",
     ),
-    # Mistral 7B Instruct on TGI 1.1.0 (no messages API yet). Image, data prefix and environment: [a].
+    # Mistral 7B Instruct on TGI 1.1.0 (no messages API yet). Image, data prefix and environment: [a],
+    # a 2024 capture that records no JumpStart version; it deployed to ml.g5.2xlarge, the deployer's
+    # choice rather than a recorded default. JumpStart's current release is a different build [e], so
+    # the synth warns (jumpstart_note).
     JumpStartSpec(
         model_id="huggingface-llm-mistral-7b-instruct",
-        version="2.0.0",  # unverified: the capture does not record the JumpStart version
+        version=None,
         gated=False,
         image="tgi",
         image_version="1.1.0",
@@ -473,14 +535,22 @@ _JUMPSTART_SPECS: tuple[JumpStartSpec, ...] = (
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code/",
             "SM_NUM_GPUS": "1",
         },
-        default_instance_type="ml.g5.2xlarge",  # unverified: the instance the capture deployed to
+        default_instance_type=None,
         codec="tgi-generate",
         prompt_format="mistral-instruct",
+        reproduces="a 2024 JumpStart deployment (TGI 1.1.0, inference-prepack v1.0.0) "
+        "whose JumpStart version was not recorded",
+        checked=_CHECKED,
+        status="differs",
+        # Finding: [e].
+        finding="JumpStart resolves the id to version 3.28.0 (SageMaker Python SDK, us-west-2, "
+        "2026-08), which runs on DJL-LMI 0.36.0 with inference-prepack v3.0.0, defaults to "
+        "ml.g6e.2xlarge and no longer lists ml.g5.2xlarge",
     ),
-    # Falcon 180B (base model) on TGI 1.4.0: everything from [b] (fixture "env-var-variant-model"):
-    # hosting_prepacked_artifact_key, inference_environment_variables, default instance. TGI 1.4.0
-    # could serve the messages API, but the base model ships no chat template, so prompts are built
-    # client-side.
+    # Falcon 180B (base model) on TGI 1.4.0: everything from [b] (fixture "env-var-variant-model",
+    # version 1.6.2): hosting_prepacked_artifact_key, inference_environment_variables,
+    # default_inference_instance_type. TGI 1.4.0 could serve the messages API, but the base model ships
+    # no chat template, so prompts are built client-side.
     JumpStartSpec(
         model_id="huggingface-llm-falcon-180b-bf16",
         version="1.6.2",
@@ -507,13 +577,26 @@ _JUMPSTART_SPECS: tuple[JumpStartSpec, ...] = (
         default_instance_type="ml.p4de.24xlarge",
         codec="tgi-generate",
         prompt_format="falcon",
+        reproduces="JumpStart version 1.6.2 (TGI 1.4.0, prepack v1.2.0), as copied into the "
+        "SageMaker Python SDK's spec fixtures",
+        checked=_CHECKED,
+        status="unknown",
+        # Finding: [d], [c] and [f].
+        finding="the newest public listing is version 1.7.7, in the SDK's pretrained model table of "
+        "2025-06-23; the id is not in AWS's 2026 fine-tuning list nor in the SDK's 2026 "
+        "integration tests, and no deprecation notice was found",
     ),
 )
 
-_SPECS_BY_ID: dict[str, dict[str, JumpStartSpec]] = {}
+_SPECS_BY_ID: dict[str, dict[str | None, JumpStartSpec]] = {}
 for _spec in _JUMPSTART_SPECS:
     _SPECS_BY_ID.setdefault(_spec.model_id, {})[_spec.version] = _spec
 del _spec
+
+
+def _newest(versions: Iterable[str | None]) -> str | None:
+    # An entry without a recorded version ranks below every recorded one.
+    return max(versions, key=lambda v: (v is not None, _version_key(v) if v is not None else ()))
 
 
 def jumpstart_model_ids() -> tuple[str, ...]:
@@ -530,16 +613,41 @@ def jumpstart_spec(model_id: str, version: str | None = None) -> JumpStartSpec:
             _suggest(model_id, _SPECS_BY_ID),
             f"curated ids: {', '.join(_SPECS_BY_ID)}",
         )
-    if version is None:
-        version = max(versions, key=_version_key)
-    spec = versions.get(version)
+    spec = versions.get(_newest(versions) if version is None else version)
     if spec is None:
-        known = ", ".join(sorted(versions, key=_version_key))
+        recorded = sorted((v for v in versions if v is not None), key=_version_key)
+        if not recorded:
+            (only,) = versions.values()
+            raise ValueError(
+                f"JumpStart model {model_id!r} has no curated version {version!r}: its curated entry "
+                f"reproduces {only.reproduces}; leave version out"
+            )
         raise ValueError(
-            f"JumpStart model {model_id!r} has no curated version {version!r}; curated versions: {known}"
+            f"JumpStart model {model_id!r} has no curated version {version!r}; "
+            f"curated versions: {', '.join(recorded)}"
         )
     # A fresh dict, so a caller editing the environment cannot change the table.
     return dataclasses.replace(spec, environment=dict(spec.environment))
+
+
+def jumpstart_note(spec: JumpStartSpec) -> str | None:
+    """A warning for a curated entry whose last check found JumpStart's current release elsewhere,
+    or could not confirm its status; None for an entry found offered."""
+    if spec.status == "offered":
+        return None
+    other = (
+        "To deploy JumpStart's current release, read its image, model data and environment from "
+        "JumpStart and give them as image_uri + model_data (README: `jumpstart`)"
+    )
+    if spec.status == "differs":
+        return (
+            f"the curated {spec.model_id} reproduces {spec.reproduces}, not JumpStart's current "
+            f"release: {spec.finding} (checked {spec.checked}). {other}"
+        )
+    return (
+        f"the current JumpStart status of {spec.model_id} could not be confirmed on {spec.checked}: "
+        f"{spec.finding}. The curated entry deploys {spec.reproduces}. {other}"
+    )
 
 
 def jumpstart_image_uri(spec: JumpStartSpec, region: str) -> str:

@@ -311,9 +311,13 @@ class JumpStartEndpoint(_Hosted):
             if self.model_data is not None:
                 raise ValueError("model_data comes from the curated spec; remove it or use image_uri")
             try:
-                spec = catalog.jumpstart_spec(self.model_id, self.version)
+                catalog.jumpstart_spec(self.model_id)
             except ValueError as err:
                 raise ValueError(f"model_id: {err}") from None
+            try:
+                spec = catalog.jumpstart_spec(self.model_id, self.version)
+            except ValueError as err:
+                raise ValueError(f"version: {err}") from None
             gated = spec.gated
         else:
             gated = self.gated

@@ -270,8 +270,9 @@ class Wizard:
             self.p.say("instance type's endpoint-usage quota first (./scripts/preflight checks it).")
             for model_id in catalog.jumpstart_model_ids():
                 spec = catalog.jumpstart_spec(model_id)
+                instance = spec.default_instance_type or "no default instance recorded"
                 gated = ", license to accept" if spec.gated else ""
-                self.p.say(f"  {model_id} ({spec.default_instance_type}{gated})")
+                self.p.say(f"  {model_id} ({instance}{gated})")
             while self.ask_endpoint():
                 pass
         if a.hf_token_secret_arn is not None:
@@ -326,11 +327,17 @@ class Wizard:
         if not model_id:
             return False
         spec = catalog.jumpstart_spec(model_id) if is_jumpstart(model_id) else None
-        instance = self.p.ask(
-            "Instance type",
-            default=spec.default_instance_type if spec else DEFAULT_INSTANCE,
-            accept=check_instance_type,
-        )
+        default = spec.default_instance_type if spec else DEFAULT_INSTANCE
+
+        def instance_type(value: str) -> None:
+            if not value and default is None:
+                raise Refused(
+                    f"instance_type: the curated table records no default instance for {model_id} "
+                    "(no source gives JumpStart's default for that entry); name an instance type"
+                )
+            check_instance_type(value)
+
+        instance = self.p.ask("Instance type", default=default, accept=instance_type)
         name = self.p.ask(
             "Endpoint name (the endpoint is <prefix>-<name>)",
             default=self.draft.endpoint_name(model_id),

@@ -117,3 +117,28 @@ def test_endpoint_cost_note_counts_every_endpoint_and_its_autoscaling_maximum(tm
         main.endpoint_cost_note(main.load_config(_dump(tmp_path, {"prefix": "none", "region": "us-east-1"})))
         is None
     )
+
+
+def test_curated_jumpstart_notes_are_printed_as_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modules.packaging import PackagingError
+
+    def no_package(**_: object) -> None:
+        raise PackagingError("stopped before packaging")  # the warnings come first; skip the synth
+
+    monkeypatch.setattr(main, "build_package", no_package)
+    endpoint = {
+        "kind": "jumpstart",
+        "name": "mistral",
+        "model_id": "huggingface-llm-mistral-7b-instruct",
+        "instance_type": "ml.g6e.2xlarge",
+    }
+    cfg = _dump(tmp_path, {"prefix": "llm", "region": "us-east-1", "sagemaker": {"endpoints": [endpoint]}})
+    assert main.main(["--config", str(cfg), "--outdir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "WARNING: sagemaker.endpoints[0] ('mistral'): the curated huggingface-llm-mistral-7b-instruct "
+        "reproduces a 2024 JumpStart deployment (TGI 1.1.0, inference-prepack v1.0.0)"
+    ) in err
+    assert "error: stopped before packaging" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -296,9 +297,10 @@ def test_every_spec_is_internally_consistent() -> None:
         assert spec.prompt_format is None or spec.prompt_format in PROMPT_FORMATS
         # A single-prompt codec needs a prompt format; the dialog codec builds the prompt itself.
         assert (spec.prompt_format is not None) is (spec.codec == "tgi-generate"), spec.model_id
-        catalog.instance_info(spec.default_instance_type)
+        if spec.default_instance_type is not None:
+            catalog.instance_info(spec.default_instance_type)
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in spec.environment.items())
-        assert re.fullmatch(r"\d+\.\d+\.\d+", spec.version), spec.version
+        assert spec.version is None or re.fullmatch(r"\d+\.\d+\.\d+", spec.version), spec.version
         if spec.image == "tgi":
             # TGI-based specs must use a pinned TGI version, and name its input-limit variable.
             names = catalog.tgi_env_names(spec.image_version)
@@ -408,3 +410,110 @@ def test_jumpstart_spec_environment_cannot_corrupt_the_table() -> None:
     first = catalog.jumpstart_spec("huggingface-llm-mistral-7b-instruct")
     first.environment["SM_NUM_GPUS"] = "8"
     assert catalog.jumpstart_spec("huggingface-llm-mistral-7b-instruct").environment["SM_NUM_GPUS"] == "1"
+
+
+# ------------------------------------------------------------------------------------------------
+# JumpStart: what each entry records about its sources and its last check
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_entry_records_its_check() -> None:
+    for spec in _all_specs():
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec.checked), spec.model_id
+        assert spec.checked == "2026-11-29", spec.model_id
+        assert spec.status in ("offered", "differs", "unknown"), spec.model_id
+        assert spec.finding and spec.reproduces, spec.model_id
+        # An entry that names no JumpStart version says why: its source did not record one.
+        assert (spec.version is None) is ("version was not recorded" in spec.reproduces), spec.model_id
+
+
+def test_no_unverified_fact_is_left_in_the_catalog() -> None:
+    source = Path(catalog.__file__).read_text(encoding="utf-8")
+    assert "unverified" not in source.lower()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "version", "default_instance", "status"),
+    [
+        # Captured deployments record neither the JumpStart version nor a default instance.
+        ("meta-textgeneration-llama-3-1-8b-instruct", None, None, "offered"),
+        ("huggingface-llm-mistral-7b-instruct", None, None, "differs"),
+        # The SDK's spec fixtures record both.
+        ("meta-textgeneration-llama-2-7b-f", "2.0.4", "ml.g5.2xlarge", "unknown"),
+        ("huggingface-llm-falcon-180b-bf16", "1.6.2", "ml.p4de.24xlarge", "unknown"),
+    ],
+)
+def test_what_each_entry_claims(
+    model_id: str, version: str | None, default_instance: str | None, status: str
+) -> None:
+    spec = catalog.jumpstart_spec(model_id)
+    assert (spec.version, spec.default_instance_type, spec.status) == (version, default_instance, status)
+
+
+def test_an_entry_found_offered_gets_no_note() -> None:
+    assert catalog.jumpstart_note(catalog.jumpstart_spec("meta-textgeneration-llama-3-1-8b-instruct")) is None
+
+
+def test_mistral_note_names_the_current_release_and_the_way_to_deploy_it() -> None:
+    note = catalog.jumpstart_note(catalog.jumpstart_spec("huggingface-llm-mistral-7b-instruct"))
+    assert note is not None
+    assert note.startswith(
+        "the curated huggingface-llm-mistral-7b-instruct reproduces a 2024 JumpStart deployment "
+        "(TGI 1.1.0, inference-prepack v1.0.0) whose JumpStart version was not recorded, not "
+        "JumpStart's current release: JumpStart resolves the id to version 3.28.0"
+    )
+    for fact in ("DJL-LMI 0.36.0", "inference-prepack v3.0.0", "ml.g6e.2xlarge", "(checked 2026-11-29)"):
+        assert fact in note
+    assert note.endswith("give them as image_uri + model_data (README: `jumpstart`)")
+    assert "[" not in note  # the table's source keys stay in the source file
+
+
+@pytest.mark.parametrize(
+    ("model_id", "newest"),
+    [("meta-textgeneration-llama-2-7b-f", "4.17.0"), ("huggingface-llm-falcon-180b-bf16", "1.7.7")],
+)
+def test_an_entry_of_unknown_status_says_so(model_id: str, newest: str) -> None:
+    note = catalog.jumpstart_note(catalog.jumpstart_spec(model_id))
+    assert note is not None
+    assert note.startswith(
+        f"the current JumpStart status of {model_id} could not be confirmed on 2026-11-29: the newest "
+        f"public listing is version {newest}, in the SDK's pretrained model table of 2025-06-23"
+    )
+    assert f"The curated entry deploys JumpStart version {catalog.jumpstart_spec(model_id).version}" in note
+
+
+@pytest.mark.parametrize(
+    ("model_id", "what"),
+    [
+        ("meta-textgeneration-llama-3-1-8b-instruct", "djl-lmi 0.29.0, inference-prepack v2.0.0"),
+        ("huggingface-llm-mistral-7b-instruct", "TGI 1.1.0, inference-prepack v1.0.0"),
+    ],
+)
+def test_a_version_for_an_entry_without_one_is_refused_with_the_reason(model_id: str, what: str) -> None:
+    # "2.0.0" was named for both before the check found it unsupported by any source.
+    with pytest.raises(ValueError, match=r"leave version out$") as info:
+        catalog.jumpstart_spec(model_id, "2.0.0")
+    assert str(info.value) == (
+        f"JumpStart model {model_id!r} has no curated version '2.0.0': its curated entry reproduces "
+        f"a 2024 JumpStart deployment ({what}) whose JumpStart version was not recorded; leave version out"
+    )
+    assert catalog.jumpstart_spec(model_id, None).version is None
+
+
+def test_the_readme_table_matches_the_curated_entries() -> None:
+    from tests.support import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `jumpstart`: a JumpStart model") :]
+    section = section[: section.index("\n### ")]
+    lines = [line for line in section.splitlines() if line.startswith("| `")][1:]  # after the header
+    rows = {line.split("`")[1]: line for line in lines}
+    assert set(rows) == set(catalog.jumpstart_model_ids())
+    words = {"offered": "offered:", "differs": "differs:", "unknown": "status unknown:"}
+    for spec in _all_specs():
+        cells = [cell.strip() for cell in rows[spec.model_id].strip("|").split("|")]
+        assert cells[2] == (f"`{spec.version}`" if spec.version else "not recorded"), spec.model_id
+        assert cells[3] == (f"`{spec.default_instance_type}`" if spec.default_instance_type else "none")
+        assert cells[4].startswith(words[spec.status]), spec.model_id
+        assert ("(gated)" in cells[0]) is spec.gated, spec.model_id
+        assert f"**{spec.checked}**" in section

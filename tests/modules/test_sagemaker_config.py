@@ -193,6 +193,52 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
         ["model_id", "meta-textgeneration-llama-9"],
     ),
     (
+        "JumpStart version the curated entry does not record",
+        _config(
+            {
+                "kind": "jumpstart",
+                "name": "llama",
+                "model_id": "meta-textgeneration-llama-3-1-8b-instruct",
+                "version": "2.0.0",
+                "accept_eula": True,
+                "instance_type": "ml.g5.2xlarge",
+            }
+        ),
+        [
+            "sagemaker.endpoints[0].jumpstart: version: JumpStart model "
+            "'meta-textgeneration-llama-3-1-8b-instruct' has no curated version '2.0.0': its curated "
+            "entry reproduces a 2024 JumpStart deployment (djl-lmi 0.29.0, inference-prepack v2.0.0) "
+            "whose JumpStart version was not recorded; leave version out"
+        ],
+    ),
+    (
+        "JumpStart version not curated",
+        _config(
+            {
+                "kind": "jumpstart",
+                "name": "llama",
+                "model_id": "meta-textgeneration-llama-2-7b-f",
+                "version": "4.17.0",
+                "accept_eula": True,
+                "instance_type": "ml.g5.2xlarge",
+            }
+        ),
+        ["jumpstart: version: JumpStart model 'meta-textgeneration-llama-2-7b-f' has no curated version"],
+    ),
+    (
+        # The curated table's default instance (where it records one) is only the wizard's default.
+        "JumpStart without instance_type",
+        _config(
+            {
+                "kind": "jumpstart",
+                "name": "llama",
+                "model_id": "meta-textgeneration-llama-3-1-8b-instruct",
+                "accept_eula": True,
+            }
+        ),
+        ["sagemaker.endpoints[0].jumpstart.instance_type: required field is missing"],
+    ),
+    (
         "JumpStart with both forms",
         _config(
             {
@@ -390,3 +436,37 @@ def test_full_example_is_strictly_typed(tmp_path: Path) -> None:
     (tmp_path / "custom-code" / "inference.py").write_text("")
     message = config_error(tmp_path, bad)
     assert "sagemaker.endpoints[0].huggingface.instance_count: Input should be a valid integer" in message
+
+
+def test_curated_jumpstart_entries_behind_or_unconfirmed_are_noted(tmp_path: Path) -> None:
+    def jumpstart(name: str, model_id: str) -> dict[str, Any]:
+        return {
+            "kind": "jumpstart",
+            "name": name,
+            "model_id": model_id,
+            "accept_eula": True,
+            "instance_type": "ml.g6e.2xlarge",
+        }
+
+    explicit = {
+        "kind": "jumpstart",
+        "name": "current",
+        "image_uri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.36.0-lmi20.0.0-cu128",
+        "model_data": "s3://bucket/mistral/",
+        "codec": "tgi-messages",
+        "instance_type": "ml.g6e.2xlarge",
+    }
+    endpoints = [
+        jumpstart("llama31", "meta-textgeneration-llama-3-1-8b-instruct"),
+        jumpstart("mistral-js", "huggingface-llm-mistral-7b-instruct"),
+        explicit,
+        jumpstart("falcon", "huggingface-llm-falcon-180b-bf16"),
+        GOOD_HF,
+    ]
+    notes = load_config(write_config(tmp_path, _config(*endpoints))).jumpstart_notes()
+    assert [note.split(":", 1)[0] for note in notes] == [
+        "sagemaker.endpoints[1] ('mistral-js')",
+        "sagemaker.endpoints[3] ('falcon')",
+    ]
+    assert "not JumpStart's current release: JumpStart resolves the id to version 3.28.0" in notes[0]
+    assert "could not be confirmed on 2026-11-29" in notes[1]

@@ -343,7 +343,8 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
         "",  # instance: ml.g5.2xlarge
         "mistral",
         "meta-textgeneration-llama-3-1-8b-instruct",
-        "",
+        "",  # refused: the curated entry records no default instance
+        "ml.g5.2xlarge",
         "",
         "n",  # license not accepted: not added
         "",  # no more SageMaker models
@@ -370,25 +371,35 @@ def test_scripted_answers_refused_then_asked_again(aws_env: dict[str, str], tmp_
     assert "cannot be called from 'us-east-1'" in refused[2]
     assert refused[3].startswith("refused: base_model_provider:")
     assert "did you mean 'ml.g5.2xlarge'?" in refused[4]
-    assert refused[5].startswith(
+    assert refused[5] == (
+        "refused: instance_type: the curated table records no default instance for "
+        "meta-textgeneration-llama-3-1-8b-instruct (no source gives JumpStart's default for that "
+        "entry); name an instance type"
+    )
+    assert refused[6].startswith(
         "refused: sagemaker.huggingface_token.secret_arn: 'not-an-arn' is not a Secrets Manager"
     )
-    assert refused[6] == (
+    assert refused[7] == (
         "refused: third_party.bogus: unknown field; "
         "allowed fields here: openai, azure_openai, cohere, ai21, anthropic, mistral, openai_compatible"
     )
-    assert refused[7] == (
+    assert refused[8] == (
         "refused: third_party.openai.models[0].constrained-str: String should match pattern "
         """'^[\\w.:/@+-]+$' (got "gpt 4o")"""
     )
-    assert refused[9] == (
+    assert refused[10] == (
         "refused: third_party.openai.models: Tuple should have at least 1 item after validation, not 0"
     )
-    assert refused[10] == refused[9]  # the empty answer: a provider needs a model
-    assert refused[11] == (
+    assert refused[11] == refused[10]  # the empty answer: a provider needs a model
+    assert refused[12] == (
         f"refused: third_party.cohere.models[0]: model id {HAIKU!r} is already used by bedrock.models[0]"
     )
-    assert len(refused) == 12
+    assert len(refused) == 13
+    # The list of curated models shows each recorded default instance, and says where there is none.
+    assert (
+        "meta-textgeneration-llama-3-1-8b-instruct (no default instance recorded, license to accept)" in out
+    )
+    assert "meta-textgeneration-llama-2-7b-f (ml.g5.2xlarge, license to accept)" in out
     assert "not added: a gated model needs its license accepted" in out
     assert json.loads(path.read_text()) == {
         "prefix": "demo",

@@ -4,7 +4,8 @@ measured in the same run, on local fakes of Bedrock (and SSM).
 
     .venv/bin/python bench/runtime.py [--stream-runs N] [--requests N] [--cold-runs N]
 
-1. Streaming: a Bedrock fake that streams 10 pieces 100 ms apart. Time to the first content
+1. Streaming: a Bedrock fake that streams 10 pieces 100 ms apart (on a fixed schedule, as a model
+   emits: time the fake loses to this busy machine does not add up). Time to the first content
    piece and to the end of the answer, through ``scripts/serve`` (the app under uvicorn, the
    OpenAI wire format) and as a direct boto3 ``converse_stream`` call; alternating. Targets: at
    most 5 ms added at p50, first piece within 150 ms.

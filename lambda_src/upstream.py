@@ -2,9 +2,9 @@
 
 The SDKs block, so each call runs in a worker thread while the event loop keeps the deadline:
 a call (with all its retries and fan-out) that has not finished when the request's time is up
-is abandoned and answered with 504, a margin before Lambda would stop the function. A stream
-may run as long as deltas keep coming within the deadline; one that stays silent for the idle
-timeout ends with an error.
+is abandoned and answered with 504, a margin before Lambda would stop the function. A stream is
+opened and read by one thread of its own; it may run as long as deltas keep coming within the
+deadline; one that stays silent for the idle timeout ends with an error.
 """
 
 from __future__ import annotations
@@ -63,18 +63,67 @@ class _Failed:
     error: BaseException
 
 
+@dataclass(frozen=True)
+class _Opened:
+    stream: DeltaStream
+
+
 _END = object()
 
 
-async def deltas(stream: DeltaStream, idle_seconds: float) -> AsyncIterator[Delta]:
-    """The stream's deltas as they come, each within the idle timeout and the deadline.
+class Deltas:
+    """An open upstream stream's deltas, as they come (``async for``), each within the idle
+    timeout and the request's deadline. ``cancel`` closes the upstream stream (a client that left,
+    an error, the end); it is safe to call more than once."""
 
-    One thread reads the upstream stream and hands each delta to the event loop as it arrives
-    (one wake-up per delta); when either limit runs out, or the consumer goes away (a client
-    that left), the stream is cancelled, which closes its upstream connection.
+    def __init__(self, stream: DeltaStream, queue: asyncio.Queue[object], idle_seconds: float) -> None:
+        self._stream = stream
+        self._queue = queue
+        self._idle_seconds = idle_seconds
+
+    def cancel(self) -> None:
+        self._stream.cancel()
+
+    async def __aiter__(self) -> AsyncIterator[Delta]:
+        idle_seconds = self._idle_seconds
+        try:
+            while True:
+                left = budget()
+                wait = min(idle_seconds, left)
+                if wait <= 0:
+                    raise _timed_out("finish its answer")
+                try:
+                    # A timeout scope, not wait_for: no task per delta.
+                    async with asyncio.timeout(wait):
+                        item = await self._queue.get()
+                except TimeoutError:
+                    if wait >= left:
+                        raise _timed_out("finish its answer") from None
+                    raise UpstreamTimeoutError(
+                        f"the model sent nothing for {idle_seconds:g} seconds", reason="stream idle timeout"
+                    ) from None
+                if item is _END:
+                    return
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield cast(Delta, item)
+        finally:
+            self.cancel()
+
+
+async def open_deltas(open_stream: Callable[[], DeltaStream], idle_seconds: float) -> Deltas:
+    """Opens an upstream stream and returns its deltas once it is open; what opening raises is
+    raised here, before anything has been sent to the client.
+
+    One thread opens the stream and then reads it, handing each delta to the event loop as it
+    arrives (one wake-up per delta). Opening is bounded by the request's deadline like any
+    upstream call: a stream that opens after the deadline has passed is closed at once.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
+    lock = threading.Lock()
+    opened: list[DeltaStream] = []
+    abandoned = False
 
     def hand_over(item: object) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits for it
@@ -82,34 +131,45 @@ async def deltas(stream: DeltaStream, idle_seconds: float) -> AsyncIterator[Delt
 
     def pump() -> None:
         try:
+            stream = open_stream()
+        except Exception as err:
+            hand_over(_Failed(err))
+            return
+        with lock:
+            opened.append(stream)
+            late = abandoned
+        if late:
+            stream.cancel()
+        hand_over(_Opened(stream))
+        try:
             while (delta := stream.next()) is not None:
                 hand_over(delta)
             hand_over(_END)
         except Exception as err:
             hand_over(_Failed(err))
 
+    def abandon() -> None:
+        nonlocal abandoned
+        with lock:
+            abandoned = True
+            streams = list(opened)
+        for stream in streams:
+            stream.cancel()
+
+    left = budget()
+    if left <= 0:
+        raise _timed_out("answer")
     context = contextvars.copy_context()
     threading.Thread(target=context.run, args=(pump,), name="upstream-stream", daemon=True).start()
     try:
-        while True:
-            left = budget()
-            wait = min(idle_seconds, left)
-            if wait <= 0:
-                raise _timed_out("finish its answer")
-            try:
-                # A timeout scope, not wait_for: no task per delta.
-                async with asyncio.timeout(wait):
-                    item = await queue.get()
-            except TimeoutError:
-                if wait >= left:
-                    raise _timed_out("finish its answer") from None
-                raise UpstreamTimeoutError(
-                    f"the model sent nothing for {idle_seconds:g} seconds", reason="stream idle timeout"
-                ) from None
-            if item is _END:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield cast(Delta, item)
-    finally:
-        stream.cancel()
+        async with asyncio.timeout(left):
+            first = await queue.get()
+    except TimeoutError:
+        abandon()
+        raise _timed_out("answer") from None
+    except BaseException:
+        abandon()
+        raise
+    if isinstance(first, _Failed):
+        raise first.error
+    return Deltas(cast(_Opened, first).stream, queue, idle_seconds)

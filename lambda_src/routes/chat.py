@@ -21,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 
 from lambda_src import request_context
 from lambda_src.adapters import chat_model
-from lambda_src.adapters.base import ChatModel, DeltaStream
+from lambda_src.adapters.base import ChatModel
 from lambda_src.api_types import ChatCompletionRequest, text_of
 from lambda_src.aws_clients import get_clients
 from lambda_src.chat import ChatResult, ChunkEncoder, Delta, completion_body, fold, new_completion_id, sse
@@ -34,7 +34,7 @@ from lambda_src.responses import api_error_body, json_response
 from lambda_src.routes import read_body
 from lambda_src.settings import Settings, get_settings
 from lambda_src.telemetry import UpstreamCall, logger, record_failure, record_success, upstream_call
-from lambda_src.upstream import deltas, run_upstream
+from lambda_src.upstream import open_deltas, run_upstream
 
 EVENT_STREAM = "text/event-stream"
 # Proxies must pass each event on as it comes.
@@ -131,7 +131,7 @@ async def stream_answer(
     call = UpstreamCall()
     start = time.perf_counter()
     try:
-        stream: DeltaStream = await run_upstream(lambda: model.stream(chat_request))
+        stream = await open_deltas(lambda: model.stream(chat_request), settings.stream_idle_timeout_seconds)
     except ApiError as err:
         record_failure(spec, "chat_stream", err, (time.perf_counter() - start) * 1000)
         raise
@@ -141,7 +141,7 @@ async def stream_answer(
         try:
             for event in encoder.start():
                 yield event
-            async for delta in deltas(stream, settings.stream_idle_timeout_seconds):
+            async for delta in stream:
                 seen.append(delta)
                 for event in encoder.encode(delta):
                     yield event

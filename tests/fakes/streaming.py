@@ -9,7 +9,9 @@ Every fake has one ``StreamControl`` as ``fake.stream``; it applies to every str
 sends until ``fake.reset()``, which releases held streams and gives the fake a fresh control (so
 a stream left over from one test never touches the next one's flags):
 
-- ``delay``: seconds to wait before each frame after the first;
+- ``delay``: seconds between frames, on a fixed schedule from the first frame (frame N is due
+  N x ``delay`` after it), as a model emits at its own pace: time the fake itself loses to a
+  busy machine does not add up from frame to frame. A hold starts the schedule afresh;
 - ``hold_after = N``: after the N-th content frame, send nothing more until the test calls
   ``release()``. ``holding`` is set as that frame goes out. If ``hold_timeout`` passes first,
   ``timed_out`` is set and the stream ends with the failure frame, so a client that buffers the
@@ -101,12 +103,14 @@ class StreamControl:
             handler.send_header("Transfer-Encoding", "chunked")
             handler.end_headers()
             sent = 0
+            due = time.monotonic()
             for index, frame in enumerate(reply.frames):
                 if self.fail_after is not None and sent >= self.fail_after:
                     outcome = "failed"
                     break
                 if index and self.delay:
-                    self._wait(sock, None, self.delay)
+                    due += self.delay
+                    self._wait(sock, None, due - time.monotonic())
                 if _eof(sock):
                     raise _ClientGone
                 sent += frame.content
@@ -114,10 +118,12 @@ class StreamControl:
                 if hold:
                     self.holding.set()  # before the write: a client seeing the frame sees this too
                 _write(handler, frame.data)
-                if hold and not self._wait(sock, self.gate, self.hold_timeout):
-                    self.timed_out.set()
-                    outcome = "timed_out"
-                    break
+                if hold:
+                    if not self._wait(sock, self.gate, self.hold_timeout):
+                        self.timed_out.set()
+                        outcome = "timed_out"
+                        break
+                    due = time.monotonic()
             if outcome != "complete" and failure == CUT:
                 handler.close_connection = True
                 sock.shutdown(socket.SHUT_RDWR)

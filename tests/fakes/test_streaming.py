@@ -184,6 +184,39 @@ def test_a_delay_paces_but_changes_nothing_else(fake: Ticker) -> None:
     assert fake.stream.outcome() == "complete"
 
 
+def test_the_pace_is_a_schedule_so_time_lost_between_frames_does_not_add_up(
+    fake: Ticker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each wait is what is left until the frame's slot: time the fake loses elsewhere (here each
+    clock reading finds 0.01 s gone, as on a busy machine) is taken off the next wait."""
+    import time
+    from types import SimpleNamespace
+
+    import tests.fakes.streaming as streaming
+
+    now = [1000.0]
+
+    def monotonic() -> float:
+        now[0] += 0.01
+        return now[0]
+
+    waits: list[float] = []
+
+    def wait(sock: socket.socket, gate: object, seconds: float) -> bool:
+        waits.append(round(seconds, 6))
+        now[0] += max(seconds, 0.0)
+        return True
+
+    # The fake's own clock only: the client and the server thread keep the real one.
+    monkeypatch.setattr(streaming, "time", SimpleNamespace(monotonic=monotonic, sleep=time.sleep))
+    monkeypatch.setattr(fake.stream, "_wait", wait)
+    fake.stream.delay = 0.1
+
+    assert _data(fake)[-1] == "data: end"
+    # Five waits after the first frame: each the slot (0.1) minus the 0.01 read before the wait.
+    assert waits == [0.09] * 5
+
+
 def test_reset_releases_held_streams_and_starts_afresh(fake: Ticker) -> None:
     fake.stream.hold_after = 1
     old = fake.stream

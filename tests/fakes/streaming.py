@@ -9,6 +9,7 @@ Every fake has one ``StreamControl`` as ``fake.stream``; it applies to every str
 sends until ``fake.reset()``, which releases held streams and gives the fake a fresh control (so
 a stream left over from one test never touches the next one's flags):
 
+- ``open_delay``: seconds before the response starts (a model slow to begin its answer);
 - ``delay``: seconds between frames, on a fixed schedule from the first frame (frame N is due
   N x ``delay`` after it), as a model emits at its own pace: time the fake itself loses to a
   busy machine does not add up from frame to frame. A hold starts the schedule afresh;
@@ -67,6 +68,7 @@ class StreamControl:
 
     def __init__(self) -> None:
         self.delay = 0.0
+        self.open_delay = 0.0
         self.hold_after: int | None = None
         self.hold_timeout = 10.0
         self.fail_after: int | None = None
@@ -96,6 +98,8 @@ class StreamControl:
         failure = reply.failure if self.failure is None else self.failure
         outcome = "complete"
         try:
+            if self.open_delay:
+                self._wait(sock, None, self.open_delay)
             handler.send_response(200)
             all_headers = {"Content-Type": reply.content_type, **reply.headers, **(headers or {})}
             for key, value in all_headers.items():

@@ -77,3 +77,20 @@ def test_the_deadline_ends_a_stream_that_would_run_past_it(
     assert "within the request's time limit" in error["message"]
     assert bedrock.stream.outcome() == "client_closed"
     bedrock.stream.release()
+
+
+def test_a_stream_that_opens_after_the_deadline_is_a_504_and_is_closed_when_it_opens(
+    client: TestClient, bedrock: FakeBedrockRuntime
+) -> None:
+    bedrock.stream.open_delay = 2.5  # the answer starts after the request's time is up
+    bedrock.stream.delay = 0.2
+    # 2.5 s left, 1 s of it kept for the answer.
+    response = client.post(
+        "/v1/chat/completions", json={**CHAT, "stream": True}, headers=adapter_headers(timeout_ms=2500)
+    )
+
+    # An ordinary HTTP error: nothing of the stream had been sent.
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "upstream_timeout"
+    # The stream, once it opened, was closed rather than read by nobody.
+    assert bedrock.stream.outcome(timeout=10) == "client_closed"

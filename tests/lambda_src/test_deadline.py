@@ -94,3 +94,29 @@ def test_a_stream_that_opens_after_the_deadline_is_a_504_and_is_closed_when_it_o
     assert response.json()["error"]["code"] == "upstream_timeout"
     # The stream, once it opened, was closed rather than read by nobody.
     assert bedrock.stream.outcome(timeout=10) == "client_closed"
+
+
+def test_a_call_still_running_at_the_deadline_is_abandoned_with_a_504(
+    client: TestClient, bedrock: FakeBedrockRuntime
+) -> None:
+    bedrock.default_delay = 3.0  # Converse answers after the request's time is up
+    # 2.5 s left, 1 s of it kept for the answer.
+    response = client.post("/v1/chat/completions", json=CHAT, headers=adapter_headers(timeout_ms=2500))
+
+    assert response.status_code == 504
+    error = response.json()["error"]
+    assert error["code"] == "upstream_timeout"
+    assert "did not answer within the request's time limit" in error["message"]
+    assert len(bedrock.requests) == 1  # it was called, and not called again
+
+
+def test_a_timeout_error_of_the_call_itself_is_not_taken_for_the_deadline() -> None:
+    import asyncio
+
+    from lambda_src.upstream import run_upstream
+
+    def call() -> None:
+        raise TimeoutError("the SDK's own")
+
+    with pytest.raises(TimeoutError, match="the SDK's own"):
+        asyncio.run(run_upstream(call))

@@ -79,6 +79,8 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
     report["aws_statuses"] = statuses
     report["after_aws"] = loaded()
     report["responses_api_after_chats"] = responses_api_loaded()
+    report["anyio_backend_after_chats"] = "anyio._backends._asyncio" in sys.modules
+    report["pydantic_plugins_looked_up"] = sys.modules["pydantic.plugin._loader"]._plugins is not None
     body = json.dumps({"model": "claude", "input": "hi"}).encode()
     headers = {"content-type": "application/json", **adapter_headers(SESSION)}
     report["responses_status"] = call_app(app, "POST", "/v1/responses", body, headers)[0]
@@ -91,7 +93,9 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
 
 def _run(sts_url: str, identity: str) -> dict[str, Any]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "KEYS_", "INVENTORY"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "POWERTOOLS_", "KEYS_", "INVENTORY", "PYDANTIC_"))
     }
     env.update(
         PYTHONPATH=str(REPO_ROOT),
@@ -133,6 +137,11 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
     assert report["after_aws"] == []
     # Nor the Responses API's translation and schemas: they load with the first /v1/responses.
     assert report["responses_api_after_chats"] == []
+    # Upstream calls run on asyncio's executor: anyio's event-loop backend (about 20 ms to import)
+    # is not loaded by answers that are not streamed.
+    assert report["anyio_backend_after_chats"] is False
+    # Nor were pydantic plugins looked for (a scan of every installed distribution's metadata).
+    assert report["pydantic_plugins_looked_up"] is False
     assert report["responses_status"] == 200
     assert report["responses_api_after_responses"] == [
         "lambda_src.responses_api",

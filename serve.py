@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             config, inventory_file, keys_file=args.keys_file, keys_secret_arn=args.keys_secret_arn
         )
         # After the environment is set: the app reads it when imported. With the collector held
-        # until the first API request has been answered, as in Lambda.
+        # until the first API request starts its answer, as in Lambda.
         from lambda_src.server import collect_after_first_request, hold_collector, listening_socket, serve
 
         hold_collector()

@@ -3,10 +3,10 @@
 The adapter waits for its readiness check (``GET /health`` on ``AWS_LWA_PORT``) before it
 forwards the first request. Only 127.0.0.1 is bound: the adapter runs in the same sandbox.
 
-The garbage collector is off from start-up until the first API request has been answered (the
-readiness check does not count): what the imports and that first request build (the modules, the
-AWS clients and their service models, the inventory) lives as long as the process, so collecting
-it is wasted work on the cold start. Then all of it is frozen out of the collector's reach and the
+The garbage collector is off from start-up until the first API request starts its answer (the
+readiness check does not count): what the imports and that request build (the modules, the AWS
+clients and their service models, the inventory) lives as long as the process, so collecting it
+is wasted work on the cold start. Then all of it is frozen out of the collector's reach and the
 collector is switched on for the rest of the process's life.
 """
 
@@ -26,27 +26,37 @@ App = Any  # an ASGI application
 
 
 def hold_collector() -> None:
-    """No garbage collection until :func:`collect_after_first_request`'s app has answered."""
+    """No garbage collection until :func:`collect_after_first_request`'s app starts an answer."""
     gc.disable()
 
 
 def collect_after_first_request(app: App) -> App:
-    """``app``, switching the collector on (after freezing what exists) once it has answered its
-    first request other than the readiness check."""
+    """``app``, switching the collector on (after freezing what exists) as soon as its first
+    request other than the readiness check starts its answer (or fails without one): by then the
+    clients and the inventory are built, and a long stream does not run without the collector."""
     pending = True
 
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+    def release() -> None:
         nonlocal pending
+        if pending:
+            pending = False
+            gc.freeze()
+            gc.enable()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
         if not pending or scope["type"] != "http" or scope["path"] == READINESS_PATH:
             await app(scope, receive, send)
             return
+
+        async def send_then_release(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                release()
+            await send(message)
+
         try:
-            await app(scope, receive, send)
+            await app(scope, receive, send_then_release)
         finally:
-            if pending:
-                pending = False
-                gc.freeze()
-                gc.enable()
+            release()
 
     return wrapped
 

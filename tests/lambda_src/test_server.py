@@ -1,5 +1,5 @@
 """The start-up policy of ``lambda_src.server``: no garbage collection until the first API request
-has been answered (the readiness check does not count), then the collector on, with everything
+starts its answer (the readiness check does not count), then the collector on, with everything
 that existed by then frozen out of its reach."""
 
 from __future__ import annotations
@@ -24,17 +24,19 @@ def collector() -> Iterator[None]:
 
 
 class Recorder:
-    """An ASGI app noting whether the collector was on while it ran; ``fail`` makes it raise."""
+    """An ASGI app noting whether the collector was on when it started and once its answer had
+    started (``seen``: pairs); ``fail`` makes it raise before answering."""
 
     def __init__(self) -> None:
-        self.seen: list[bool] = []
+        self.seen: list[tuple[bool, bool]] = []
         self.fail = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        self.seen.append(gc.isenabled())
+        at_start = gc.isenabled()
         if self.fail:
             raise RuntimeError("boom")
         await send({"type": "http.response.start", "status": 200, "headers": []})
+        self.seen.append((at_start, gc.isenabled()))  # e.g. while a stream goes on
         await send({"type": "http.response.body", "body": b"ok"})
 
 
@@ -63,7 +65,8 @@ def test_the_collector_stays_off_through_the_readiness_check_and_the_first_reque
     assert gc.isenabled()
     assert gc.get_freeze_count() > frozen_before
     _get(app, "/v1/models")  # from then on, every request runs with the collector on
-    assert recorder.seen == [False, False, True]
+    # Off through the readiness check and the first request's work; on once its answer started.
+    assert recorder.seen == [(False, False), (False, True), (True, True)]
 
 
 def test_a_failed_first_request_still_switches_the_collector_on(collector: None) -> None:

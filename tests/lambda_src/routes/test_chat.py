@@ -279,7 +279,7 @@ def test_the_invocations_trace_header_reaches_the_upstream_call(bedrock: FakeBed
     assert sent.headers["x-amzn-trace-id"] == trace
 
 
-def test_a_streamed_answer_ends_before_its_log_line_and_metrics_are_written() -> None:
+def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
     """The client's answer is complete (the last body message sent) before the request's log
     line is formatted and written, so a stream never waits for its own bookkeeping."""
     import asyncio

@@ -159,8 +159,9 @@ async def stream_answer(
         call.latency_ms = (time.perf_counter() - start) * 1000
         answered.append(fold(seen))
 
-    def report() -> None:
+    async def report() -> None:
         # After the last byte has gone out, so that the answer does not wait for its log line.
+        # A coroutine: Starlette would run a plain function in a worker thread.
         if answered:
             call.usage = answered[0].usage
             record_success(spec, call)

@@ -281,19 +281,23 @@ def test_the_invocations_trace_header_reaches_the_upstream_call(bedrock: FakeBed
 
 def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
     """The client's answer is complete (the last body message sent) before the request's log
-    line is formatted and written, so a stream never waits for its own bookkeeping."""
+    line is formatted and written, so a stream never waits for its own bookkeeping; and that
+    bookkeeping runs on the event loop, with no thread hand-off."""
     import asyncio
     import logging
+    import threading
 
     from lambda_src.app import app, logger
     from tests.fakes.function_url import adapter_headers
 
     order: list[str] = []
     bodies: list[bytes] = []
+    threads: list[str | None] = []
 
     class Record(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             order.append(f"log: {record.getMessage()}")
+            threads.append(record.threadName)
 
     body = json.dumps(
         {"model": "claude", "stream": True, "messages": [{"role": "user", "content": "one two"}]}
@@ -332,6 +336,8 @@ def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
 
     assert "log: chat completion" in order
     assert order.index("end of body") < order.index("log: chat completion")
+    # Written on the event loop's thread, not handed to a worker thread.
+    assert set(threads) == {threading.current_thread().name}
     # The closing events (the finish chunk and [DONE]) leave in one write.
     closing = bodies[-2].decode()
     assert '"finish_reason":"stop"' in closing

@@ -11,6 +11,7 @@ ends the stream; a client that goes away closes the upstream stream.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
@@ -39,6 +40,38 @@ from lambda_src.upstream import open_deltas, run_upstream
 EVENT_STREAM = "text/event-stream"
 # Proxies must pass each event on as it comes.
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class EventStreamResponse(StreamingResponse):
+    """Starlette's streaming response, watching for the client's disconnect with asyncio's own
+    tasks instead of an anyio task group.
+
+    uvicorn's HTTP/1.1 server speaks ASGI 2.3, where a send to a client that left is dropped
+    silently, so the response must watch ``receive`` for the disconnect while it streams. With an
+    anyio task group, the first stream of every process would import anyio's event-loop backend:
+    about 20 ms of that cold start. When the client leaves, the event source is cancelled and
+    closed, which closes the upstream stream; its own errors go up to the error middleware.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if tuple(map(int, scope.get("asgi", {}).get("spec_version", "2.0").split("."))) >= (2, 4):
+            await super().__call__(scope, receive, send)  # sends fail once the client is gone
+            return
+        producer = asyncio.ensure_future(self.stream_response(send))
+        watcher = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait((producer, watcher), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (producer, watcher):
+                task.cancel()
+            outcome, _ = await asyncio.gather(producer, watcher, return_exceptions=True)
+            close = getattr(self.body_iterator, "aclose", None)
+            if close is not None:
+                await close()  # a source left waiting at a yield is closed now, not when collected
+        if isinstance(outcome, Exception):
+            raise outcome
+        if self.background is not None:
+            await self.background()
 
 
 async def chat_completions(request: Request) -> Response:
@@ -168,7 +201,7 @@ async def stream_answer(
             _log(spec, chat_request, answered[0], call, settings.log_prompts, api)
 
     answered: list[ChatResult] = []
-    return StreamingResponse(
+    return EventStreamResponse(
         events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS, background=BackgroundTask(report)
     )
 

@@ -80,6 +80,8 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
     report["after_aws"] = loaded()
     report["responses_api_after_chats"] = responses_api_loaded()
     report["anyio_backend_after_chats"] = "anyio._backends._asyncio" in sys.modules
+    report["stream_status"] = chat(app, "claude", stream=True)
+    report["anyio_backend_after_stream"] = "anyio._backends._asyncio" in sys.modules
     report["pydantic_plugins_looked_up"] = sys.modules["pydantic.plugin._loader"]._plugins is not None
     body = json.dumps({"model": "claude", "input": "hi"}).encode()
     headers = {"content-type": "application/json", **adapter_headers(SESSION)}
@@ -140,6 +142,9 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
     # Upstream calls run on asyncio's executor: anyio's event-loop backend (about 20 ms to import)
     # is not loaded by answers that are not streamed.
     assert report["anyio_backend_after_chats"] is False
+    # Nor by a streamed one: the disconnect is watched with asyncio's tasks, not an anyio group.
+    assert report["stream_status"] == 200
+    assert report["anyio_backend_after_stream"] is False
     # Nor were pydantic plugins looked for (a scan of every installed distribution's metadata).
     assert report["pydantic_plugins_looked_up"] is False
     assert report["responses_status"] == 200

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar, cast
@@ -56,15 +56,26 @@ async def run_upstream(call: Callable[[], T]) -> T:
     asyncio's own executor and timeout, not anyio's: anyio's event-loop backend would be imported
     by the first call, about 20 ms of a cold start spent on nothing else.
     """
+    left = _left_to_answer()
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(_WORKERS, contextvars.copy_context().run, call)
+    return await _by_deadline(future, left)
+
+
+def _left_to_answer() -> float:
+    """Seconds left for an upstream call; a 504 when none are."""
     left = budget()
     if left <= 0:
         raise _timed_out("answer")
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(_WORKERS, contextvars.copy_context().run, call)
+    return left
+
+
+async def _by_deadline(waited: Awaitable[T], left: float) -> T:
+    """``waited``, or a 504 once ``left`` seconds have passed."""
     deadline = asyncio.timeout(left)
     try:
         async with deadline:
-            return await future
+            return await waited
     except TimeoutError:
         if not deadline.expired():
             raise  # the call's own TimeoutError, not the deadline
@@ -169,18 +180,12 @@ async def open_deltas(open_stream: Callable[[], DeltaStream], idle_seconds: floa
         for stream in streams:
             stream.cancel()
 
-    left = budget()
-    if left <= 0:
-        raise _timed_out("answer")
+    left = _left_to_answer()
     context = contextvars.copy_context()
     threading.Thread(target=context.run, args=(pump,), name="upstream-stream", daemon=True).start()
     try:
-        async with asyncio.timeout(left):
-            first = await queue.get()
-    except TimeoutError:
-        abandon()
-        raise _timed_out("answer") from None
-    except BaseException:
+        first = await _by_deadline(queue.get(), left)
+    except BaseException:  # the deadline, or the request cancelled
         abandon()
         raise
     if isinstance(first, _Failed):

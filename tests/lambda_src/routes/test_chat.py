@@ -288,6 +288,7 @@ def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
     import threading
 
     from lambda_src.app import app, logger
+    from tests.fakes.asgi import _call
     from tests.fakes.function_url import adapter_headers
 
     order: list[str] = []
@@ -302,38 +303,26 @@ def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
     body = json.dumps(
         {"model": "claude", "stream": True, "messages": [{"role": "user", "content": "one two"}]}
     ).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/chat/completions",
-        "raw_path": b"/v1/chat/completions",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in adapter_headers().items()]
-        + [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8080),
-    }
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        async def record(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                order.append("body" if message.get("more_body") else "end of body")
+                bodies.append(message.get("body", b""))
+            await send(message)
 
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            order.append("body" if message.get("more_body") else "end of body")
-            bodies.append(message.get("body", b""))
+        await app(scope, receive, record)
 
+    headers = {"content-type": "application/json", **adapter_headers()}
     target = logging.getLogger(logger.name)
     handler = Record()
     target.addHandler(handler)
     try:
-        asyncio.run(app(scope, receive, send))
+        status, _, _ = asyncio.run(_call(recording, "POST", "/v1/chat/completions", body, headers))
     finally:
         target.removeHandler(handler)
 
+    assert status == 200
     assert "log: chat completion" in order
     assert order.index("end of body") < order.index("log: chat completion")
     # Written on the event loop's thread, not handed to a worker thread.

@@ -140,14 +140,20 @@ TextOnlyPart = Annotated[
 ]
 
 
-def _content(*, optional: bool = False) -> Any:
+def string_or_parts(message: str) -> Any:
+    """The discriminator of a field that is a string or an array of parts (tagged ``<str>`` and
+    ``<parts>``), with ``message`` for anything else."""
     tags: dict[type, str] = {str: "<str>", list: "<parts>", tuple: "<parts>"}
-    allowed = "a string or an array of content parts" + (" or null" if optional else "")
     return Discriminator(
         lambda v: _tagged(v, tags),
         custom_error_type="invalid_content",
-        custom_error_message=f"content must be {allowed}",
+        custom_error_message=message,
     )
+
+
+def _content(*, optional: bool = False) -> Any:
+    allowed = "a string or an array of content parts" + (" or null" if optional else "")
+    return string_or_parts(f"content must be {allowed}")
 
 
 UserContent = Annotated[

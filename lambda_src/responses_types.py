@@ -37,6 +37,7 @@ from lambda_src.api_types import (
     _data_url,
     _field,
     _tagged,
+    string_or_parts,
     tool_choice_discriminator,
 )
 
@@ -111,11 +112,7 @@ ContentPart = Annotated[
 ]
 Content = Annotated[
     Annotated[str, Tag("<str>")] | Annotated[tuple[ContentPart, ...], Field(min_length=1), Tag("<parts>")],
-    Discriminator(
-        lambda v: _tagged(v, {str: "<str>", list: "<parts>", tuple: "<parts>"}),
-        custom_error_type="invalid_content",
-        custom_error_message="content must be a string or an array of content parts",
-    ),
+    string_or_parts("content must be a string or an array of content parts"),
 ]
 
 
@@ -150,11 +147,7 @@ ToolOutputPart = Annotated[
 
 ToolOutput = Annotated[
     Annotated[str, Tag("<str>")] | Annotated[tuple[ToolOutputPart, ...], Field(min_length=1), Tag("<parts>")],
-    Discriminator(
-        lambda v: _tagged(v, {str: "<str>", list: "<parts>", tuple: "<parts>"}),
-        custom_error_type="invalid_content",
-        custom_error_message="a function call's output must be a string or an array of input_text parts",
-    ),
+    string_or_parts("a function call's output must be a string or an array of input_text parts"),
 ]
 
 

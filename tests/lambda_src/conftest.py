@@ -31,6 +31,7 @@ from tests.lambda_src.support import (
     MISTRAL_KEY,
     OPENAI_KEY,
     PARAMETER_NAME,
+    THIRD_PARTY_PROVIDERS,
     Invoke,
     Providers,
     PutKeys,
@@ -226,6 +227,18 @@ def providers(_provider_servers: Providers) -> Providers:
     for fake in _provider_servers.all():
         fake.reset()
     return _provider_servers
+
+
+@pytest.fixture
+def third_party_deployment(
+    write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every third-party provider enabled, with the fakes' models and keys (from a keys file)."""
+    write_inventory(providers.models(), THIRD_PARTY_PROVIDERS)
+    keys_file(providers.keys())
+    # The openai_compatible fake is plain http on 127.0.0.1, as scripts/serve allows.
+    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")
+    get_settings.cache_clear()
 
 
 @pytest.fixture

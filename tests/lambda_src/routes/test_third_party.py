@@ -21,7 +21,6 @@ from tests.lambda_src.support import (
     MISTRAL_KEY,
     OPENAI_KEY,
     THIRD_PARTY_MODELS,
-    THIRD_PARTY_PROVIDERS,
     Invoke,
     Providers,
     PutKeys,
@@ -49,17 +48,7 @@ ALL_KEYS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _deployment(
-    write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from lambda_src.settings import get_settings
-
-    write_inventory(providers.models(), THIRD_PARTY_PROVIDERS)
-    keys_file(providers.keys())
-    # The openai_compatible fake is plain http on 127.0.0.1, as scripts/serve allows.
-    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("third_party_deployment")
 
 
 @pytest.fixture

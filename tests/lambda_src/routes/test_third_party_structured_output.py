@@ -11,11 +11,8 @@ import pytest
 from tests.fakes.http_json import Answer
 from tests.fakes.openai_compatible import completion
 from tests.lambda_src.support import (
-    THIRD_PARTY_PROVIDERS,
     Invoke,
     Providers,
-    PutKeys,
-    WriteInventory,
 )
 
 SCHEMA = {
@@ -27,16 +24,7 @@ SCHEMA = {
 AS_CITY = {"type": "json_schema", "json_schema": {"name": "city", "schema": SCHEMA, "strict": True}}
 
 
-@pytest.fixture(autouse=True)
-def _deployment(
-    write_inventory: WriteInventory, keys_file: PutKeys, providers: Providers, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from lambda_src.settings import get_settings
-
-    write_inventory(providers.models(), THIRD_PARTY_PROVIDERS)
-    keys_file(providers.keys())
-    monkeypatch.setenv("ALLOW_LOOPBACK_UPSTREAMS", "true")  # the openai_compatible fake is on loopback
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("third_party_deployment")
 
 
 def _chat(invoke: Invoke, model: str, **body: Any) -> dict[str, Any]:

@@ -19,9 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from aws_lambda_powertools.utilities import parameters
-from botocore.exceptions import ClientError
-
+from lambda_src import cached_parameters
 from lambda_src.aws_clients import get_clients
 from lambda_src.exceptions import ConfigurationError
 from lambda_src.settings import Settings
@@ -79,9 +77,9 @@ def load_keys(settings: Settings) -> ApiKeys:
     provider = secrets_provider(settings.upstream_timeout_seconds, match.group(1) if match else None)
     try:
         raw = provider.get(arn, max_age=settings.inventory_max_age_seconds)
-    except parameters.exceptions.GetParameterError as err:
+    except cached_parameters.fetch_error() as err:
         raise ConfigurationError(
-            f"the API-keys secret {arn!r} could not be read", reason=_fetch_reason(err)
+            f"the API-keys secret {arn!r} could not be read", reason=cached_parameters.fetch_reason(err)
         ) from err
     if not isinstance(raw, str | bytes):  # only a transform would give anything else
         raise ConfigurationError(f"the API-keys secret {arn!r} is not a string")
@@ -89,9 +87,9 @@ def load_keys(settings: Settings) -> ApiKeys:
 
 
 @functools.cache
-def secrets_provider(read_timeout: float, region: str | None) -> parameters.SecretsProvider:
+def secrets_provider(read_timeout: float, region: str | None) -> cached_parameters.SecretsProvider:
     """Powertools' Secrets Manager provider (max_age cache) on the container's shared session."""
-    return parameters.SecretsProvider(boto3_client=get_clients(read_timeout).get("secretsmanager", region))
+    return cached_parameters.secrets_provider(get_clients(read_timeout).get("secretsmanager", region))
 
 
 def _load_file(path: str) -> ApiKeys:
@@ -140,10 +138,3 @@ def parse_keys(raw: str | bytes, source: str) -> ApiKeys:
 
 def _not_an_object(source: str, found: str) -> ConfigurationError:
     return ConfigurationError(f"{source} does not hold a JSON object (it holds {found}); {FIX}")
-
-
-def _fetch_reason(err: parameters.exceptions.GetParameterError) -> str:
-    cause = err.__cause__ or err.__context__
-    if isinstance(cause, ClientError):
-        return str(cause.response.get("Error", {}).get("Code", "ClientError"))
-    return type(cause or err).__name__

@@ -13,10 +13,9 @@ from __future__ import annotations
 import functools
 import os
 
-from aws_lambda_powertools.utilities import parameters
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from lambda_src import cached_parameters
 from lambda_src.aws_clients import get_clients
 from lambda_src.exceptions import ConfigurationError
 from lambda_src.inventory import Inventory
@@ -75,10 +74,10 @@ def _load(settings: Settings) -> Inventory:
         raw = ssm_provider(settings.upstream_timeout_seconds).get(
             name, max_age=settings.inventory_max_age_seconds
         )
-    except parameters.exceptions.GetParameterError as err:
+    except cached_parameters.fetch_error() as err:
         raise ConfigurationError(
             f"the model inventory parameter {name!r} could not be read",
-            reason=_fetch_reason(err),
+            reason=cached_parameters.fetch_reason(err),
         ) from err
     if not isinstance(raw, str):  # only a transform would give anything else
         raise ConfigurationError(f"the model inventory parameter {name!r} is not a string")
@@ -92,10 +91,10 @@ def _load(settings: Settings) -> Inventory:
 
 
 @functools.cache
-def ssm_provider(read_timeout: float) -> parameters.SSMProvider:
+def ssm_provider(read_timeout: float) -> cached_parameters.SSMProvider:
     """Powertools' SSM provider (with its max_age cache) on the container's shared boto3 session:
     a session of its own would load botocore's data files a second time on a cold start."""
-    return parameters.SSMProvider(boto3_client=get_clients(read_timeout).get("ssm"))
+    return cached_parameters.ssm_provider(get_clients(read_timeout).get("ssm"))
 
 
 def _load_file(path: str) -> Inventory:
@@ -125,14 +124,6 @@ def _read_file(path: str, mtime_ns: int, size: int) -> str:
 def _parse(raw: str) -> Inventory:
     # Inventory is frozen, so handing the same instance to every request is safe.
     return Inventory.from_json(raw)
-
-
-def _fetch_reason(err: parameters.exceptions.GetParameterError) -> str:
-    # Powertools raises GetParameterError without ``from``: the SDK error is the context.
-    cause = err.__cause__ or err.__context__
-    if isinstance(cause, ClientError):
-        return str(cause.response.get("Error", {}).get("Code", "ClientError"))
-    return type(cause or err).__name__
 
 
 def _validation_reason(err: ValidationError) -> str:

@@ -80,6 +80,7 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
     report["after_aws"] = loaded()
     report["responses_api_after_chats"] = responses_api_loaded()
     report["anyio_backend_after_chats"] = "anyio._backends._asyncio" in sys.modules
+    report["boto3_after_chats"] = sorted({m.split(".")[0] for m in sys.modules} & {"boto3", "s3transfer"})
     report["stream_status"] = chat(app, "claude", stream=True)
     report["anyio_backend_after_stream"] = "anyio._backends._asyncio" in sys.modules
     report["pydantic_plugins_looked_up"] = sys.modules["pydantic.plugin._loader"]._plugins is not None
@@ -142,6 +143,9 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
     # Upstream calls run on asyncio's executor: anyio's event-loop backend (about 20 ms to import)
     # is not loaded by answers that are not streamed.
     assert report["anyio_backend_after_chats"] is False
+    # Nor boto3 (and its s3transfer): the clients are botocore's, and Powertools' parameters
+    # (which import boto3) load only for an inventory in SSM or a keys secret; these are files.
+    assert report["boto3_after_chats"] == []
     # Nor by a streamed one: the disconnect is watched with asyncio's tasks, not an anyio group.
     assert report["stream_status"] == 200
     assert report["anyio_backend_after_stream"] is False

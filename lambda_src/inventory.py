@@ -29,6 +29,8 @@ Provider = Literal[
     "mistral",
     "openai_compatible",
 ]
+# Called through LangChain (lambda_src.adapters.third_party), from the deployment's provider layer.
+THIRD_PARTY: Final = ("openai", "azure_openai", "cohere", "anthropic", "mistral", "openai_compatible")
 # Model-family providers Bedrock serves; ARNs of custom/provisioned/imported models carry no
 # family, so the config names it (always lower case, as Bedrock's own ids spell it).
 BaseModelProvider = Literal[

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 
-from lambda_src.adapters.third_party import THIRD_PARTY
-from lambda_src.api_keys import load_keys
-from lambda_src.azure_deployments import AzureDeployment, parse_deployments
 from lambda_src.exceptions import (
     ConfigurationError,
     InvalidRequestError,
     ModelNotFoundError,
     ProviderNotSupportedError,
 )
-from lambda_src.inventory import Inventory, ModelSpec, Task
+from lambda_src.inventory import THIRD_PARTY, Inventory, ModelSpec, Task
 from lambda_src.inventory_loader import load_inventory
 from lambda_src.settings import Settings
 from lambda_src.telemetry import logger
@@ -59,6 +56,10 @@ def check_provider_enabled(spec: ModelSpec, inventory: Inventory) -> None:
 def _azure_spec(model_id: str, inventory: Inventory, settings: Settings) -> ModelSpec | None:
     if "azure_openai" not in inventory.third_party_providers:
         return None
+    # Here, not at the top: a deployment without Azure OpenAI never loads the keys and their parsing.
+    from lambda_src.api_keys import load_keys
+    from lambda_src.azure_deployments import AzureDeployment, parse_deployments
+
     try:
         keys = load_keys(settings)
     except ConfigurationError as err:
@@ -85,6 +86,9 @@ def azure_models(inventory: Inventory, settings: Settings) -> list[ModelSpec]:
     names only) and the model is left out, so one bad entry does not hide the others."""
     if "azure_openai" not in inventory.third_party_providers:
         return []
+    from lambda_src.api_keys import load_keys
+    from lambda_src.azure_deployments import parse_deployments
+
     try:
         keys = load_keys(settings)
     except ConfigurationError as err:

@@ -24,14 +24,11 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from lambda_src import admin_identity
 from lambda_src.adapters import jsonpath
 from lambda_src.adapters.prompts import TemplateError, check_template
-from lambda_src.adapters.sagemaker_codecs import CODECS
-from lambda_src.adapters.third_party import THIRD_PARTY
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.exceptions import AccessDeniedError, InvalidRequestError
-from lambda_src.inventory import EndpointKwargs, Inventory, ModelSpec
+from lambda_src.inventory import THIRD_PARTY, EndpointKwargs, Inventory, ModelSpec
 from lambda_src.inventory_loader import load_inventory
 from lambda_src.model_lookup import check_provider_enabled, find_model
 from lambda_src.principals import is_one_of
@@ -110,7 +107,10 @@ def authorize(field: str, settings: Settings, context: RequestContext | None) ->
         _deny(field, caller, "the stage is not dev")
     if context is None or caller is None or not is_one_of(caller, settings.admin_principals):
         _deny(field, caller, "the caller is not an admin principal" if caller else "no IAM caller")
-    # The context names an admin; the presigned identity proves the caller is that admin.
+    # The context names an admin; the presigned identity proves the caller is that admin. (Imported
+    # here: only a dev stage's admins get this far, and its STS client is not needed otherwise.)
+    from lambda_src import admin_identity
+
     admin_identity.verify(
         context.admin_identity,
         caller=caller,
@@ -193,6 +193,8 @@ def check_spec(spec: ModelSpec, prefix: str) -> None:
             if getattr(spec, name) is not None:
                 raise bad(name, "applies to SageMaker endpoints only")
     else:
+        from lambda_src.adapters.sagemaker_codecs import CODECS
+
         if spec.api is not None and spec.api not in CODECS:
             raise bad("api", "SageMaker endpoints take " + ", ".join(repr(c) for c in CODECS))
         if (spec.content_handler is not None) != (spec.api == "content-handler"):

@@ -45,8 +45,6 @@ from lambda_src.settings import Settings, get_settings
 if TYPE_CHECKING:
     from types import ModuleType
 
-THIRD_PARTY = ("openai", "azure_openai", "cohere", "anthropic", "mistral", "openai_compatible")
-
 
 @dataclass(frozen=True)
 class ProviderKeys:

@@ -31,6 +31,11 @@ from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 
 LAYER = ("langchain", "openai", "anthropic", "cohere", "mistralai", "httpx", "tiktoken")
 ADMIN = "arn:aws:iam::111122223333:role/Admin"
+# What a Bedrock model's answer does not need: loaded when a model of theirs is called.
+OTHERS = {
+    "lambda_src.adapters.sagemaker", "lambda_src.adapters.sagemaker_codecs", "lambda_src.adapters.third_party",
+    "lambda_src.admin_identity", "lambda_src.api_keys", "lambda_src.azure_deployments",
+}
 
 
 def loaded():
@@ -72,6 +77,9 @@ with FakeBedrockRuntime() as bedrock, FakeSageMakerRuntime() as sagemaker, FakeC
     statuses = [
         call_app(app, "GET", "/v1/models", headers=adapter_headers(SESSION))[0],
         chat(app, "claude"),
+    ]
+    report["others_after_bedrock"] = sorted(m for m in sys.modules if m in OTHERS)
+    statuses += [
         chat(app, "tgi"),
         chat(app, "lab", custom_model={"provider": "sagemaker", "model": "tgi-endpoint"}),
         chat(app, "nope"),
@@ -138,6 +146,8 @@ def test_bedrock_and_sagemaker_paths_never_import_the_provider_layer() -> None:
     assert report["aws_statuses"] == [200, 200, 200, 200, 404]
     assert [c.operation for c in sts.calls] == ["GetCallerIdentity"]
     assert report["after_aws"] == []
+    # Nor the SageMaker and third-party adapters, the keys or the admin identity, until needed.
+    assert report["others_after_bedrock"] == []
     # Nor the Responses API's translation and schemas: they load with the first /v1/responses.
     assert report["responses_api_after_chats"] == []
     # Upstream calls run on asyncio's executor: anyio's event-loop backend (about 20 ms to import)

@@ -11,8 +11,7 @@ import binascii
 import json
 import math
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -433,8 +432,7 @@ ResponseFormat = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class StructuredOutput:
+class StructuredOutput(NamedTuple):
     """What a request asks the answer to be, whichever API shape asked (``response_format`` here,
     ``text.format`` in the Responses API): a JSON object (``schema`` None) or JSON matching
     ``schema``. Adapters send it to the model their way; every answer is checked against it."""

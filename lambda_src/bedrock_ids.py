@@ -12,8 +12,7 @@ Pure functions: both the synth (IAM resources) and the runtime (provider family)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 from lambda_src.inventory import BaseModelProvider
 
@@ -43,8 +42,7 @@ class ModelIdError(ValueError):
     """A Bedrock model id, profile id or ARN that does not parse."""
 
 
-@dataclass(frozen=True)
-class BedrockModelRef:
+class BedrockModelRef(NamedTuple):
     kind: RefKind
     # The identifier as written (what Converse's modelId takes).
     raw: str

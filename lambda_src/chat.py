@@ -13,8 +13,8 @@ import struct
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from lambda_src.api_types import ChatCompletionRequest
 from lambda_src.exceptions import ConfigurationError, InvalidRequestError
@@ -37,8 +37,7 @@ def token_count(value: Any) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     # Part of completion_tokens, where the provider reports it.
@@ -49,33 +48,29 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(frozen=True)
-class ToolCallResult:
+class ToolCallResult(NamedTuple):
     id: str
     name: str
     # A JSON object, serialized, as OpenAI's ``function.arguments``.
     arguments: str
 
 
-@dataclass(frozen=True)
-class ChatResult:
+class ChatResult(NamedTuple):
     content: str | None
     tool_calls: tuple[ToolCallResult, ...] = ()
     finish_reason: FinishReason = "stop"
-    usage: Usage = field(default_factory=Usage)
+    usage: Usage = Usage()
     reasoning: tuple[ReasoningBlock, ...] = ()
     # The service tier that served the answer, where the provider says.
     service_tier: str | None = None
 
 
-@dataclass(frozen=True)
-class EmbeddingResult:
+class EmbeddingResult(NamedTuple):
     vectors: tuple[tuple[float, ...], ...]
     prompt_tokens: int = 0
 
 
-@dataclass(frozen=True)
-class GenerationParams:
+class GenerationParams(NamedTuple):
     """The request's generation settings, after the model's defaults and limits."""
 
     max_tokens: int | None = None
@@ -188,11 +183,11 @@ def completion_body(
 # --- the delta stream every adapter produces ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TextDelta:
+class TextDelta(NamedTuple):
     text: str
 
 
+# A dataclass, not a NamedTuple like the others: its ``index`` would hide ``tuple.index``.
 @dataclass(frozen=True)
 class ToolCallDelta:
     """A fragment of tool call ``index``: its first fragment carries ``id`` and ``name``."""
@@ -203,8 +198,7 @@ class ToolCallDelta:
     arguments: str = ""
 
 
-@dataclass(frozen=True)
-class ReasoningDelta:
+class ReasoningDelta(NamedTuple):
     """A piece of thinking block ``block``: text, its signature (sent last), or redacted data."""
 
     block: int
@@ -213,18 +207,15 @@ class ReasoningDelta:
     redacted: bytes | None = None
 
 
-@dataclass(frozen=True)
-class ServiceTierDelta:
+class ServiceTierDelta(NamedTuple):
     tier: str
 
 
-@dataclass(frozen=True)
-class FinishDelta:
+class FinishDelta(NamedTuple):
     reason: FinishReason
 
 
-@dataclass(frozen=True)
-class UsageDelta:
+class UsageDelta(NamedTuple):
     usage: Usage
 
 

@@ -19,13 +19,12 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PREFIX = "rs1."
 
 
-@dataclass(frozen=True)
-class ReasoningBlock:
+class ReasoningBlock(NamedTuple):
     """One thinking block: text with an optional signature, or redacted (encrypted) data."""
 
     text: str = ""

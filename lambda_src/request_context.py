@@ -19,8 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambda_src import identity_header
 from lambda_src.exceptions import InvalidRequestError
@@ -33,8 +32,7 @@ CONTEXT_HEADERS = (REQUEST_CONTEXT_HEADER, LAMBDA_CONTEXT_HEADER)
 MAX_CONTEXT_HEADER_BYTES = 16 * 1024
 
 
-@dataclass(frozen=True)
-class RequestContext:
+class RequestContext(NamedTuple):
     request_id: str
     # ``requestContext.authorizer.iam.userArn``: the SigV4 signer; None without IAM auth.
     caller_arn: str | None

@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambda_src.exceptions import ConfigurationError
 
@@ -44,8 +44,7 @@ DEFAULT_MAX_ATTEMPTS = 3
 _ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]{1,1024}$")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     inventory_parameter_name: str
     # As configured; only the exact value "dev" enables development behaviour.
     stage: str = ""

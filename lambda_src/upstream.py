@@ -15,8 +15,7 @@ import contextvars
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from lambda_src import request_context
 from lambda_src.adapters.base import DeltaStream
@@ -82,13 +81,11 @@ async def _by_deadline(waited: Awaitable[T], left: float) -> T:
         raise _timed_out("answer") from None
 
 
-@dataclass(frozen=True)
-class _Failed:
+class _Failed(NamedTuple):
     error: BaseException
 
 
-@dataclass(frozen=True)
-class _Opened:
+class _Opened(NamedTuple):
     stream: DeltaStream
 
 

@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambda_src.api_types import AssistantMessage, ChatCompletionRequest, StructuredOutput, ToolMessage
 from lambda_src.bedrock_ids import ModelIdError, parse_model_ref
@@ -70,8 +69,7 @@ def claude_version(base_id: str) -> tuple[int, int] | None:
     return (5, 0) if "mythos" in tokens else None
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     """The Converse fields for a request's structured output, reasoning and service tier."""
 
     # The forced tool that carries a structured answer (its input is the answer), or None.

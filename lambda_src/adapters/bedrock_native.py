@@ -9,8 +9,7 @@ from the body where the family reports them, else from Bedrock's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambda_src.adapters.prompts import build_prompt, conversation
 from lambda_src.api_types import ChatCompletionRequest, EmbeddingRequest
@@ -165,8 +164,7 @@ _COMPLETION_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class ChatFamily:
+class ChatFamily(NamedTuple):
     build: Builder
     parse: Parser
 
@@ -288,8 +286,7 @@ def _cohere_parse(payload: Any, headers: Mapping[str, str]) -> tuple[list[tuple[
     return [tuple(float(x) for x in v) for v in embeddings], _header_count(headers, "input")
 
 
-@dataclass(frozen=True)
-class EmbeddingFamily:
+class EmbeddingFamily(NamedTuple):
     bodies: Callable[[ModelSpec, EmbeddingRequest], Iterator[dict[str, Any]]]
     parse_body: Callable[[Any, Mapping[str, str]], tuple[list[tuple[float, ...]], int]]
 

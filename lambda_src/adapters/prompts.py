@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambda_src.api_types import ChatCompletionRequest, ImagePart, text_of
 from lambda_src.exceptions import InvalidRequestError
@@ -50,14 +50,12 @@ def check_template(template: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     role: str  # "user" or "assistant"
     text: str
 
 
-@dataclass(frozen=True)
-class Conversation:
+class Conversation(NamedTuple):
     system: str
     turns: tuple[Turn, ...]
 
@@ -175,8 +173,7 @@ def titan(c: Conversation) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
-class PromptFormat:
+class PromptFormat(NamedTuple):
     render: Callable[[Conversation], str]
     # Added to the request's stop sequences: where the model would start the next turn.
     stop: tuple[str, ...] = ()

@@ -8,6 +8,9 @@ readiness check does not count): what the imports and that request build (the mo
 clients and their service models, the inventory) lives as long as the process, so collecting it
 is wasted work on the cold start. Then all of it is frozen out of the collector's reach and the
 collector is switched on for the rest of the process's life.
+
+Lambda sends an execution environment one request at a time, so upstream calls run on the event
+loop's thread, under a timer for the deadline (:func:`lambda_src.upstream.call_on_loop_thread`).
 """
 
 from __future__ import annotations
@@ -90,7 +93,11 @@ def serve(app: App, sock: socket.socket) -> None:
 
 def main() -> None:
     hold_collector()
+    from lambda_src import upstream
     from lambda_src.app import app
+
+    # Lambda sends an execution environment one request at a time.
+    upstream.call_on_loop_thread()
 
     sock = listening_socket(int(os.environ.get("AWS_LWA_PORT") or DEFAULT_PORT))
     serve(collect_after_first_request(app), sock)

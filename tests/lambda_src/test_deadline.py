@@ -120,3 +120,133 @@ def test_a_timeout_error_of_the_call_itself_is_not_taken_for_the_deadline() -> N
 
     with pytest.raises(TimeoutError, match="the SDK's own"):
         asyncio.run(run_upstream(call))
+
+
+# --- Lambda: one request at a time, the call on the loop's thread under a timer -----------------
+
+
+@pytest.fixture
+def on_loop_thread() -> Iterator[None]:
+    import signal
+
+    from lambda_src import upstream
+
+    handler = signal.getsignal(signal.SIGALRM)
+    upstream.call_on_loop_thread()
+    yield
+    upstream._on_loop_thread = False
+    signal.signal(signal.SIGALRM, handler)
+
+
+def _post(body: dict[str, Any], timeout_ms: int = 30_000) -> tuple[int, dict[str, Any]]:
+    from lambda_src.app import app
+    from tests.fakes.asgi import call_app
+
+    headers = {"content-type": "application/json", **adapter_headers(timeout_ms=timeout_ms)}
+    status, _, raw = call_app(app, "POST", "/v1/chat/completions", json.dumps(body).encode(), headers)
+    return status, json.loads(raw)
+
+
+def test_on_the_loop_thread_the_call_runs_there_and_leaves_no_timer_behind(
+    write_inventory: WriteInventory, bedrock: FakeBedrockRuntime, on_loop_thread: None
+) -> None:
+    import signal
+    import threading
+
+    from lambda_src.adapters.bedrock import BedrockModel
+
+    write_inventory(MODELS)
+    threads: list[str] = []
+    chat = BedrockModel.chat
+
+    def recording(self: Any, request: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return chat(self, request)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BedrockModel, "chat", recording)
+        status, body = _post(CHAT)
+
+    assert status == 200 and body["choices"][0]["message"]["content"]
+    assert threads == ["MainThread"]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_on_the_loop_thread_a_call_past_the_deadline_is_interrupted_with_a_504(
+    write_inventory: WriteInventory, bedrock: FakeBedrockRuntime, on_loop_thread: None
+) -> None:
+    write_inventory(MODELS)
+    # Converse would answer (200) after 20 s; 2.5 s are left, 1 s of them kept for the answer.
+    bedrock.default_delay = 20.0
+
+    status, body = _post(CHAT, timeout_ms=2500)
+
+    assert status == 504
+    assert body["error"]["code"] == "upstream_timeout"
+    assert "did not answer within the request's time limit" in body["error"]["message"]
+    assert len(bedrock.requests) == 1  # interrupted, not retried
+
+
+def test_on_the_loop_thread_a_timeout_error_of_the_call_itself_is_not_the_deadline(
+    on_loop_thread: None,
+) -> None:
+    import asyncio
+
+    from lambda_src.upstream import run_upstream
+
+    def call() -> None:
+        raise TimeoutError("the SDK's own")
+
+    with pytest.raises(TimeoutError, match="the SDK's own"):
+        asyncio.run(run_upstream(call))
+
+
+def test_a_timer_signal_after_the_call_has_ended_is_ignored(on_loop_thread: None) -> None:
+    import asyncio
+    import os
+    import signal
+
+    from lambda_src.upstream import run_upstream
+
+    assert asyncio.run(run_upstream(lambda: 42)) == 42
+    os.kill(os.getpid(), signal.SIGALRM)  # as if the timer had fired just as the call ended
+
+    assert asyncio.run(run_upstream(lambda: 43)) == 43
+
+
+def test_calls_from_other_threads_still_go_to_a_worker(on_loop_thread: None) -> None:
+    import asyncio
+    import threading
+
+    from lambda_src.upstream import run_upstream
+
+    names: list[str] = []
+
+    def serve_elsewhere() -> None:
+        asyncio.run(run_upstream(lambda: names.append(threading.current_thread().name)))
+
+    thread = threading.Thread(target=serve_elsewhere)
+    thread.start()
+    thread.join()
+
+    assert len(names) == 1 and names[0].startswith("upstream")
+
+
+def test_only_the_main_thread_can_run_calls_on_its_loop() -> None:
+    import threading
+
+    from lambda_src.upstream import call_on_loop_thread
+
+    errors: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            call_on_loop_thread()
+        except RuntimeError as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join()
+
+    assert len(errors) == 1 and "main thread" in str(errors[0])

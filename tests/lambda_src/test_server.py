@@ -6,12 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from lambda_src.server import READINESS_PATH, collect_after_first_request, hold_collector
+from tests.fakes.bedrock_runtime import FakeBedrockRuntime
+from tests.fakes.function_url import adapter_headers
+from tests.lambda_src.support import MODELS, WriteInventory
+from tests.support import REPO_ROOT
+
+CHAT = {"model": "claude", "messages": [{"role": "user", "content": "one two three"}]}
 
 
 @pytest.fixture
@@ -79,3 +91,45 @@ def test_a_failed_first_request_still_switches_the_collector_on(collector: None)
         _get(app, "/v1/chat/completions")
 
     assert gc.isenabled()
+
+
+def test_the_function_answers_with_its_calls_on_the_loop_thread_and_keeps_the_deadline(
+    write_inventory: WriteInventory, bedrock: FakeBedrockRuntime
+) -> None:
+    """``python -m lambda_src.server``, as the Lambda Web Adapter starts it: a chat is answered;
+    a call past the deadline is interrupted with a 504 (it would answer 200 after 20 s)."""
+    write_inventory(MODELS)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "AWS_LWA_PORT": str(port), "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambda_src.server"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(timeout=30) as http:
+            for _ in range(300):
+                try:
+                    if http.get(base + READINESS_PATH).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            answered = http.post(base + "/v1/chat/completions", json=CHAT, headers=adapter_headers())
+            bedrock.default_delay = 20.0
+            late = http.post(
+                base + "/v1/chat/completions", json=CHAT, headers=adapter_headers(timeout_ms=2500)
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert answered.status_code == 200
+    assert answered.json()["choices"][0]["message"]["content"]
+    assert late.status_code == 504
+    assert late.json()["error"]["code"] == "upstream_timeout"

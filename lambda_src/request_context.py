@@ -60,8 +60,23 @@ def bind(context: RequestContext | None) -> None:
     _current.set(context)
 
 
-def _single(headers: Iterable[tuple[bytes, bytes]], name: str) -> str | None:
-    values = [v for k, v in headers if k.lower() == name.encode()]
+_READ = frozenset(
+    n.encode() for n in (REQUEST_CONTEXT_HEADER, LAMBDA_CONTEXT_HEADER, TRACE_HEADER, identity_header.HEADER)
+)
+
+
+def _read(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, list[bytes]]:
+    """The values of the headers this module reads, by name, in one pass over the request's."""
+    found: dict[str, list[bytes]] = {}
+    for key, value in headers:
+        key = key.lower()
+        if key in _READ:
+            found.setdefault(key.decode("latin-1"), []).append(value)
+    return found
+
+
+def _single(headers: Mapping[str, list[bytes]], name: str) -> str | None:
+    values = headers.get(name, ())
     if len(values) > 1:
         raise InvalidRequestError(f"the {name} header may appear once; it is set by the platform")
     if not values:
@@ -95,9 +110,9 @@ def from_headers(
 ) -> RequestContext:
     """The context of one request; ``default_timeout`` seconds from now when no Lambda context
     gives a deadline."""
-    headers = list(headers)
-    request_context = _object(_single(headers, REQUEST_CONTEXT_HEADER), REQUEST_CONTEXT_HEADER)
-    lambda_context = _object(_single(headers, LAMBDA_CONTEXT_HEADER), LAMBDA_CONTEXT_HEADER)
+    found = _read(headers)
+    request_context = _object(_single(found, REQUEST_CONTEXT_HEADER), REQUEST_CONTEXT_HEADER)
+    lambda_context = _object(_single(found, LAMBDA_CONTEXT_HEADER), LAMBDA_CONTEXT_HEADER)
     monotonic = time.monotonic()
     wall = time.time() if now is None else now
     deadline = monotonic + default_timeout
@@ -107,14 +122,14 @@ def from_headers(
     request_id = lambda_context.get("request_id") or request_context.get("requestId")
     trace = lambda_context.get("xray_trace_id")
     if not isinstance(trace, str) or not trace:
-        trace = _single(headers, TRACE_HEADER)
+        trace = _single(found, TRACE_HEADER)
     return RequestContext(
         request_id=request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4()),
         caller_arn=_caller(request_context),
         deadline=deadline,
         trace_header=trace,
         domain_name=_text(request_context.get("domainName")),
-        admin_identity=_single(headers, identity_header.HEADER),
+        admin_identity=_single(found, identity_header.HEADER),
     )
 
 

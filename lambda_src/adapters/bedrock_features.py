@@ -205,9 +205,14 @@ def _merge(*parts: Features) -> Features:
     )
 
 
+_NONE = Features()
+
+
 def features(spec: ModelSpec, request: ChatCompletionRequest) -> Features:
     """The Converse fields for what ``request`` asks beyond messages, tools and sampling."""
     output = request.structured_output
+    if output is None and not request.reasoning_effort and request.service_tier in (None, "auto"):
+        return _NONE  # most requests: nothing to merge
     structured = _structured(spec, request, output) if output else Features()
     reasoning = (
         _reasoning(spec, request, request.reasoning_effort) if request.reasoning_effort else Features()

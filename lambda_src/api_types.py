@@ -575,7 +575,8 @@ EmbeddingInput = Annotated[
 class EmbeddingRequest(BaseModel):
     """``POST /v1/embeddings``."""
 
-    model_config = _FROZEN
+    # Its validator is built with the first embeddings request, not with the app.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     model: ModelName
     input: EmbeddingInput

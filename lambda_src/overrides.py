@@ -59,7 +59,8 @@ _AWS_ONLY = (
 
 
 class ModelOverrides(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when an admin first sends model_overrides, not with the app.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     model_kwargs: dict[str, Any] | None = None
     endpoint_kwargs: EndpointKwargs | None = None

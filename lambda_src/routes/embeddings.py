@@ -15,11 +15,14 @@ from lambda_src.responses import json_response
 from lambda_src.routes import read_body
 from lambda_src.settings import get_settings
 from lambda_src.telemetry import logger, upstream_call
-from lambda_src.token_arrays import with_texts
 from lambda_src.upstream import run_upstream
 
 
 async def embeddings(request: Request) -> Response:
+    # Here, not at the top, like EmbeddingRequest's validator: a function that only chats (the
+    # cold start's first request) never loads them.
+    from lambda_src.token_arrays import with_texts
+
     embed_request = with_texts(parse_body(await read_body(request), EmbeddingRequest))
     settings = get_settings()
     spec = find_model(embed_request.model, "embedding", settings)  # cached inventory, as for chat

@@ -35,6 +35,7 @@ ADMIN = "arn:aws:iam::111122223333:role/Admin"
 OTHERS = {
     "lambda_src.adapters.sagemaker", "lambda_src.adapters.sagemaker_codecs", "lambda_src.adapters.third_party",
     "lambda_src.admin_identity", "lambda_src.api_keys", "lambda_src.azure_deployments",
+    "lambda_src.token_arrays",
 }
 
 

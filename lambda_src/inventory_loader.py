@@ -92,7 +92,7 @@ def _load(settings: Settings) -> Inventory:
 
 @functools.cache
 def ssm_provider(read_timeout: float) -> cached_parameters.SSMProvider:
-    """Powertools' SSM provider (with its max_age cache) on the container's shared boto3 session:
+    """Powertools' SSM provider (with its max_age cache) on the container's shared botocore session:
     a session of its own would load botocore's data files a second time on a cold start."""
     return cached_parameters.ssm_provider(get_clients(read_timeout).get("ssm"))
 

@@ -64,6 +64,12 @@ class _DeadlineAlarm(BaseException):
     that the SDKs' ``except Exception`` handlers (retries, error mapping) let it through."""
 
 
+# After the deadline the timer fires again at this interval until the call has ended: a signal
+# handled while a finalizer or garbage-collection callback runs has its exception printed and
+# dropped by Python, so one signal alone may not stop the call.
+_REPEAT_SECONDS = 0.05
+
+
 _on_loop_thread = False
 _armed = False
 
@@ -85,17 +91,24 @@ def call_on_loop_thread() -> None:
 
 
 def _call_by_alarm(call: Callable[[], T], left: float) -> T:
-    global _armed
     try:
-        _armed = True
-        signal.setitimer(signal.ITIMER_REAL, left)
-        try:
-            return contextvars.copy_context().run(call)
-        finally:
-            _armed = False  # first: from here on, the signal is ignored
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        return _under_alarm(call, left)
     except _DeadlineAlarm:
-        raise _timed_out("answer") from None
+        pass
+    # Outside the handler: by now the timer is off, and no signal can interrupt the 504 itself.
+    raise _timed_out("answer")
+
+
+def _under_alarm(call: Callable[[], T], left: float) -> T:
+    global _armed
+    _armed = True
+    try:
+        signal.setitimer(signal.ITIMER_REAL, left, _REPEAT_SECONDS)
+        return contextvars.copy_context().run(call)
+    finally:
+        # First, before anything that could let a signal in: from here on it is ignored.
+        _armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 async def run_upstream(call: Callable[[], T]) -> T:

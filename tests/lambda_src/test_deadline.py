@@ -175,6 +175,8 @@ def test_on_the_loop_thread_the_call_runs_there_and_leaves_no_timer_behind(
 def test_on_the_loop_thread_a_call_past_the_deadline_is_interrupted_with_a_504(
     write_inventory: WriteInventory, bedrock: FakeBedrockRuntime, on_loop_thread: None
 ) -> None:
+    import signal
+
     write_inventory(MODELS)
     # Converse would answer (200) after 20 s; 2.5 s are left, 1 s of them kept for the answer.
     bedrock.default_delay = 20.0
@@ -185,6 +187,7 @@ def test_on_the_loop_thread_a_call_past_the_deadline_is_interrupted_with_a_504(
     assert body["error"]["code"] == "upstream_timeout"
     assert "did not answer within the request's time limit" in body["error"]["message"]
     assert len(bedrock.requests) == 1  # interrupted, not retried
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # and the timer is off again
 
 
 def test_on_the_loop_thread_a_timeout_error_of_the_call_itself_is_not_the_deadline(
@@ -250,3 +253,41 @@ def test_only_the_main_thread_can_run_calls_on_its_loop() -> None:
     thread.join()
 
     assert len(errors) == 1 and "main thread" in str(errors[0])
+
+
+def test_on_the_loop_thread_a_dropped_timer_signal_is_repeated_until_the_call_stops(
+    on_loop_thread: None,
+) -> None:
+    """Python drops an exception raised into a finalizer or a garbage-collection callback; a call
+    that swallows the first signal's exception so is stopped by the next one."""
+    import asyncio
+    import signal
+    import time
+
+    from lambda_src import request_context
+    from lambda_src.exceptions import UpstreamTimeoutError
+    from lambda_src.request_context import RequestContext
+    from lambda_src.upstream import MARGIN_SECONDS, run_upstream
+
+    swallowed: list[str] = []
+
+    def call() -> str:
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                time.sleep(0.5)
+            except BaseException as err:
+                if swallowed:
+                    raise
+                swallowed.append(type(err).__name__)  # as a finalizer would: dropped
+        return "ran to its end"
+
+    async def within_deadline() -> str:
+        # 0.2 s left for the call once the margin is kept.
+        request_context.bind(RequestContext("req-1", None, time.monotonic() + MARGIN_SECONDS + 0.2))
+        return await run_upstream(call)
+
+    with pytest.raises(UpstreamTimeoutError):
+        asyncio.run(within_deadline())
+    assert swallowed == ["_DeadlineAlarm"]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

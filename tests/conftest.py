@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable
@@ -15,6 +16,14 @@ from tests.support import DEFAULT_CONFIG, FULL_CONFIG, REPO_ROOT, VARIANT_CONFIG
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO_ROOT / ".cache" / "jsii"))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collecting imports every test module (the synth's provider bindings among them: about 1.6
+    million objects), and they live as long as the session. Frozen, they are out of the garbage
+    collector's reach: otherwise each full collection walks them again, about a second on a
+    2-vCPU machine, which can stall an upstream call past the short deadlines some tests set."""
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

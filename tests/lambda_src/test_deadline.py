@@ -4,6 +4,7 @@ a stream whose model goes silent ends with an error event; the upstream stream i
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,7 +108,13 @@ def test_a_call_still_running_at_the_deadline_is_abandoned_with_a_504(
     error = response.json()["error"]
     assert error["code"] == "upstream_timeout"
     assert "did not answer within the request's time limit" in error["message"]
-    assert len(bedrock.requests) == 1  # it was called, and not called again
+    # It was called (the abandoned call goes on in its thread: a pause of the process, such as a
+    # long garbage collection, may have held it back past the deadline), and not called again.
+    for _ in range(100):
+        if bedrock.requests:
+            break
+        time.sleep(0.1)
+    assert len(bedrock.requests) == 1
 
 
 def test_a_timeout_error_of_the_call_itself_is_not_taken_for_the_deadline() -> None:
@@ -262,7 +269,6 @@ def test_on_the_loop_thread_a_dropped_timer_signal_is_repeated_until_the_call_st
     that swallows the first signal's exception so is stopped by the next one."""
     import asyncio
     import signal
-    import time
 
     from lambda_src import request_context
     from lambda_src.exceptions import UpstreamTimeoutError

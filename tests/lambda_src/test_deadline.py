@@ -3,7 +3,11 @@ a stream whose model goes silent ends with an error event; the upstream stream i
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -118,7 +122,6 @@ def test_a_call_still_running_at_the_deadline_is_abandoned_with_a_504(
 
 
 def test_a_timeout_error_of_the_call_itself_is_not_taken_for_the_deadline() -> None:
-    import asyncio
 
     from lambda_src.upstream import run_upstream
 
@@ -134,7 +137,6 @@ def test_a_timeout_error_of_the_call_itself_is_not_taken_for_the_deadline() -> N
 
 @pytest.fixture
 def on_loop_thread() -> Iterator[None]:
-    import signal
 
     from lambda_src import upstream
 
@@ -157,8 +159,6 @@ def _post(body: dict[str, Any], timeout_ms: int = 30_000) -> tuple[int, dict[str
 def test_on_the_loop_thread_the_call_runs_there_and_leaves_no_timer_behind(
     write_inventory: WriteInventory, bedrock: FakeBedrockRuntime, on_loop_thread: None
 ) -> None:
-    import signal
-    import threading
 
     from lambda_src.adapters.bedrock import BedrockModel
 
@@ -182,7 +182,6 @@ def test_on_the_loop_thread_the_call_runs_there_and_leaves_no_timer_behind(
 def test_on_the_loop_thread_a_call_past_the_deadline_is_interrupted_with_a_504(
     write_inventory: WriteInventory, bedrock: FakeBedrockRuntime, on_loop_thread: None
 ) -> None:
-    import signal
 
     write_inventory(MODELS)
     # Converse would answer (200) after 20 s; 2.5 s are left, 1 s of them kept for the answer.
@@ -200,7 +199,6 @@ def test_on_the_loop_thread_a_call_past_the_deadline_is_interrupted_with_a_504(
 def test_on_the_loop_thread_a_timeout_error_of_the_call_itself_is_not_the_deadline(
     on_loop_thread: None,
 ) -> None:
-    import asyncio
 
     from lambda_src.upstream import run_upstream
 
@@ -212,9 +210,6 @@ def test_on_the_loop_thread_a_timeout_error_of_the_call_itself_is_not_the_deadli
 
 
 def test_a_timer_signal_after_the_call_has_ended_is_ignored(on_loop_thread: None) -> None:
-    import asyncio
-    import os
-    import signal
 
     from lambda_src.upstream import run_upstream
 
@@ -225,8 +220,6 @@ def test_a_timer_signal_after_the_call_has_ended_is_ignored(on_loop_thread: None
 
 
 def test_calls_from_other_threads_still_go_to_a_worker(on_loop_thread: None) -> None:
-    import asyncio
-    import threading
 
     from lambda_src.upstream import run_upstream
 
@@ -243,7 +236,6 @@ def test_calls_from_other_threads_still_go_to_a_worker(on_loop_thread: None) -> 
 
 
 def test_only_the_main_thread_can_run_calls_on_its_loop() -> None:
-    import threading
 
     from lambda_src.upstream import call_on_loop_thread
 
@@ -267,8 +259,6 @@ def test_on_the_loop_thread_a_dropped_timer_signal_is_repeated_until_the_call_st
 ) -> None:
     """Python drops an exception raised into a finalizer or a garbage-collection callback; a call
     that swallows the first signal's exception so is stopped by the next one."""
-    import asyncio
-    import signal
 
     from lambda_src import request_context
     from lambda_src.exceptions import UpstreamTimeoutError

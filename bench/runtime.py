@@ -244,10 +244,12 @@ def overhead(bedrock_url: str, base_url: str, requests: int, tmp: Path) -> None:
             result=str(result),
             on_loop_thread=on_loop_thread,
         )
+        # In Lambda the inventory file is in the function package (LAMBDA_TASK_ROOT), read once.
+        mode_env = {**env, "LAMBDA_TASK_ROOT": str(tmp)} if on_loop_thread else env
         # The app's log and metric lines go to a file, as Lambda's go to its log pipe: not to a
         # pipe read by this process, whose reading would compete with the Bedrock fake it runs.
         with open(tmp / "in-process.log", "w") as log:
-            subprocess.run([sys.executable, "-c", code], env=env, stdout=log, check=True, cwd=REPO_ROOT)
+            subprocess.run([sys.executable, "-c", code], env=mode_env, stdout=log, check=True, cwd=REPO_ROOT)
         run = json.loads(result.read_text())
         added = (_pct(run["app"], 0.5) - _pct(run["direct"], 0.5)) * 1000
         print(f"  in process, {label}:")

@@ -1,7 +1,9 @@
 """Load the model inventory from its SSM parameter, cached per container for ``max_age`` seconds.
 
 Where ``INVENTORY_FILE`` is set (the file the function package carries, or ``scripts/serve``'s),
-the inventory is read from that file instead, and read again whenever the file changes.
+the inventory is read from that file instead, and read again whenever the file changes. A file
+inside the function package (under ``LAMBDA_TASK_ROOT``, which Lambda mounts read-only) cannot
+change during the execution environment's life: it is read once, with no per-request check.
 
 An inventory that cannot be read or parsed after a good one was served does not take the API
 down: the last good inventory keeps serving, and the failure is logged and counted
@@ -25,11 +27,14 @@ _MAX_REASONS = 5
 
 
 _last_good: list[Inventory] = []
+# Inventories read from the function package, by path: read once (see the module docstring).
+_packaged: dict[str, Inventory] = {}
 
 
 def forget() -> None:
-    """Drop the last good inventory (tests; a new container starts without one)."""
+    """Drop the last good inventory and the package's (tests; a new container starts without)."""
     _last_good.clear()
+    _packaged.clear()
 
 
 def load_inventory(settings: Settings) -> Inventory:
@@ -98,6 +103,23 @@ def ssm_provider(read_timeout: float) -> cached_parameters.SSMProvider:
 
 
 def _load_file(path: str) -> Inventory:
+    packaged = _packaged.get(path)
+    if packaged is not None:
+        return packaged
+    inventory = _read_inventory_file(path)
+    if _in_package(path):
+        _packaged[path] = inventory
+    return inventory
+
+
+def _in_package(path: str) -> bool:
+    root = os.environ.get("LAMBDA_TASK_ROOT")
+    if not root:
+        return False
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
+def _read_inventory_file(path: str) -> Inventory:
     try:
         stat = os.stat(path)
         raw = _read_file(path, stat.st_mtime_ns, stat.st_size)

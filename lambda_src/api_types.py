@@ -576,7 +576,7 @@ class EmbeddingRequest(BaseModel):
     """``POST /v1/embeddings``."""
 
     # Its validator is built with the first embeddings request, not with the app.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+    model_config = ConfigDict(**_FROZEN, defer_build=True)
 
     model: ModelName
     input: EmbeddingInput

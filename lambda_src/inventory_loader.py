@@ -35,6 +35,7 @@ def forget() -> None:
     """Drop the last good inventory and the package's (tests; a new container starts without)."""
     _last_good.clear()
     _packaged.clear()
+    _in_package.cache_clear()
 
 
 def load_inventory(settings: Settings) -> Inventory:
@@ -107,13 +108,15 @@ def _load_file(path: str) -> Inventory:
     if packaged is not None:
         return packaged
     inventory = _read_inventory_file(path)
-    if _in_package(path):
+    if _in_package(path, os.environ.get("LAMBDA_TASK_ROOT")):
         _packaged[path] = inventory
     return inventory
 
 
-def _in_package(path: str) -> bool:
-    root = os.environ.get("LAMBDA_TASK_ROOT")
+@functools.lru_cache(maxsize=8)
+def _in_package(path: str, root: str | None) -> bool:
+    # Cached: a file outside the package (scripts/serve's) is looked at on every request, and
+    # resolving both paths would cost more file-system calls than the one check it keeps.
     if not root:
         return False
     return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)

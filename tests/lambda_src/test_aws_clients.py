@@ -3,12 +3,18 @@ they near expiry. moto plays STS (its AssumeRole returns distinct ASIA... keys p
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
+from botocore.exceptions import UnknownServiceError
 from moto import mock_aws
 
 from lambda_src.aws_clients import (
@@ -16,8 +22,10 @@ from lambda_src.aws_clients import (
     MAX_ROLE_SESSIONS,
     ROLE_SESSION_NAME,
     AwsClients,
+    DataLoader,
     client_config,
     get_clients,
+    new_session,
 )
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 
@@ -115,3 +123,67 @@ def test_credentials_are_refreshed_shortly_before_expiry(bedrock: FakeBedrockRun
     assert keys[0] == keys[1]
     assert keys[2] != keys[1]
     assert clients.get("bedrock-runtime", "us-east-1", ROLE) is client
+
+
+# --- botocore's data files ---------------------------------------------------------------------
+
+
+def test_the_loader_reads_the_same_data_as_botocores() -> None:
+    ours, theirs = DataLoader(), botocore.loaders.Loader()
+
+    for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
+        assert ours.load_data(name) == theirs.load_data(name), name
+    for service, kind in (("bedrock-runtime", "service-2"), ("sagemaker-runtime", "endpoint-rule-set-1")):
+        assert ours.load_service_model(service, kind) == theirs.load_service_model(service, kind)
+
+
+def test_a_first_client_lists_only_its_own_services_directory(
+    bedrock: FakeBedrockRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_root = botocore.loaders.Loader.BUILTIN_DATA_PATH
+    listed: list[str] = []
+    real_listdir = os.listdir
+
+    def listdir(path: Any = ".") -> list[str]:
+        listed.append(os.fspath(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+
+    _converse(AwsClients().get("bedrock-runtime", "us-east-1"))
+
+    assert listed  # the service's own directory, for its API versions
+    assert data_root not in listed
+    assert all(path == os.path.join(data_root, "bedrock-runtime") for path in listed), listed
+
+
+def test_an_unknown_service_is_refused_with_the_known_ones_listed() -> None:
+    with pytest.raises(UnknownServiceError) as caught:
+        new_session().create_client("bedrock-runtimes", region_name="us-east-1")
+
+    assert "bedrock-runtimes" in str(caught.value)
+    assert "bedrock-runtime, " in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["", ".", "..", "../botocore", "bedrock-runtime/2023-09-30", "no-such-service"]
+)
+def test_a_name_that_is_no_services_directory_is_not_a_service(name: str) -> None:
+    assert name not in DataLoader().list_available_services("service-2")
+
+
+def test_the_data_path_setting_still_adds_search_paths(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    model = tmp_path / "made-up-service" / "2026-01-01"
+    model.mkdir(parents=True)
+    real = botocore.loaders.Loader().load_service_model("sts", "service-2")
+    (model / "service-2.json").write_text(
+        json.dumps({**real, "metadata": {**real["metadata"], "endpointPrefix": "made-up"}})
+    )
+    monkeypatch.setenv("AWS_DATA_PATH", f"{tmp_path}{os.pathsep}~/nowhere")
+
+    session = new_session()
+
+    assert "made-up-service" in session.get_component("data_loader").list_available_services("service-2")
+    assert session.get_service_model("made-up-service").metadata["endpointPrefix"] == "made-up"

@@ -2,8 +2,8 @@
 
 :class:`RequestScope` is the outermost layer of the app: it reads the request context (caller,
 request id, deadline, trace), puts the request id and caller on every log line of the request,
-flushes the request's metrics at its end, and turns anything unexpected into a 500 without a
-traceback or a message (either may hold secrets) in the response or the log.
+writes the request's metrics before its answer ends, and turns anything unexpected into a 500
+without a traceback or a message (either may hold secrets) in the response or the log.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ class RequestScope:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Before the answer's end, not after it: once the adapter has the whole answer,
+                # Lambda may freeze the environment before work left for later has run.
+                _flush_metrics()
             await send(message)
 
         try:
@@ -105,13 +109,17 @@ class RequestScope:
             await self.app(scope, receive, tracked)
         except Exception as err:
             if not started:
-                await unexpected(err)(scope, receive, send)
+                await unexpected(err)(scope, receive, tracked)
             else:
                 unexpected(err)  # the answer is under way: log it; the stream ends here
         finally:
-            if metrics.metric_set:
-                metrics.flush_metrics()
-            else:
-                metrics.clear_metrics()  # dimensions added by a call that then failed
+            _flush_metrics()  # what an answer that never ended (the client left) recorded
             logger.thread_safe_clear_keys()
             request_context.bind(None)
+
+
+def _flush_metrics() -> None:
+    if metrics.metric_set:
+        metrics.flush_metrics()
+    else:
+        metrics.clear_metrics()  # dimensions added by a call that then failed

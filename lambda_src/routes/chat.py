@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -189,21 +188,16 @@ async def stream_answer(
             return
         finally:
             stream.cancel()  # closes the upstream if it is still open (client gone, error before deltas)
+        # After the closing events have gone out, so that the answer does not wait for its log
+        # line; before the response's end, after which Lambda may freeze the environment (the
+        # request scope writes the metrics then).
         call.latency_ms = (time.perf_counter() - start) * 1000
-        answered.append(fold(seen))
+        result = fold(seen)
+        call.usage = result.usage
+        record_success(spec, call)
+        _log(spec, chat_request, result, call, settings.log_prompts, api)
 
-    async def report() -> None:
-        # After the last byte has gone out, so that the answer does not wait for its log line.
-        # A coroutine: Starlette would run a plain function in a worker thread.
-        if answered:
-            call.usage = answered[0].usage
-            record_success(spec, call)
-            _log(spec, chat_request, answered[0], call, settings.log_prompts, api)
-
-    answered: list[ChatResult] = []
-    return EventStreamResponse(
-        events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS, background=BackgroundTask(report)
-    )
+    return EventStreamResponse(events(), media_type=EVENT_STREAM, headers=STREAM_HEADERS)
 
 
 def _log(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import bedrock_runtime as br
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime
 from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
 from tests.lambda_src.support import CLAUDE, MODELS, Invoke, ReadLogs, WriteInventory
@@ -279,10 +280,11 @@ def test_the_invocations_trace_header_reaches_the_upstream_call(bedrock: FakeBed
     assert sent.headers["x-amzn-trace-id"] == trace
 
 
-def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
-    """The client's answer is complete (the last body message sent) before the request's log
-    line is formatted and written, so a stream never waits for its own bookkeeping; and that
-    bookkeeping runs on the event loop, with no thread hand-off."""
+def _record_order(
+    body: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[str], list[bytes]]:
+    """One chat request to the app in process, with the order of its body messages, its log lines
+    (``log: <message>``) and its metrics (``metrics`` when an EMF line has been written)."""
     import asyncio
     import logging
     import threading
@@ -293,20 +295,21 @@ def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
 
     order: list[str] = []
     bodies: list[bytes] = []
-    threads: list[str | None] = []
 
     class Record(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             order.append(f"log: {record.getMessage()}")
-            threads.append(record.threadName)
+            # Written on the event loop's thread, not handed to a worker thread.
+            assert record.threadName == threading.current_thread().name
 
-    body = json.dumps(
-        {"model": "claude", "stream": True, "messages": [{"role": "user", "content": "one two"}]}
-    ).encode()
+    def metrics_written() -> None:
+        if any(line.startswith('{"_aws"') for line in capsys.readouterr().out.splitlines()):
+            order.append("metrics")
 
     async def recording(scope: Any, receive: Any, send: Any) -> None:
         async def record(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.body":
+                metrics_written()
                 order.append("body" if message.get("more_body") else "end of body")
                 bodies.append(message.get("body", b""))
             await send(message)
@@ -317,17 +320,55 @@ def test_a_streamed_answer_ends_before_its_log_line_is_written() -> None:
     target = logging.getLogger(logger.name)
     handler = Record()
     target.addHandler(handler)
+    capsys.readouterr()
     try:
-        status, _, _ = asyncio.run(_call(recording, "POST", "/v1/chat/completions", body, headers))
+        status, _, _ = asyncio.run(
+            _call(recording, "POST", "/v1/chat/completions", json.dumps(body).encode(), headers)
+        )
     finally:
         target.removeHandler(handler)
+    metrics_written()
+    return status, order, bodies
+
+
+def test_a_streamed_answer_has_all_its_events_before_its_log_line_and_both_before_its_end(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The client has every event (the last one [DONE]) before the request's log line is formatted
+    and written, so a stream never waits for its own bookkeeping; the log line and the metrics are
+    written before the response ends, after which Lambda may freeze the environment."""
+    body = {"model": "claude", "stream": True, "messages": [{"role": "user", "content": "one two"}]}
+
+    status, order, bodies = _record_order(body, capsys)
 
     assert status == 200
-    assert "log: chat completion" in order
-    assert order.index("end of body") < order.index("log: chat completion")
-    # Written on the event loop's thread, not handed to a worker thread.
-    assert set(threads) == {threading.current_thread().name}
+    done = max(i for i, chunk in enumerate(bodies) if b"data: [DONE]" in chunk)
+    assert order.count("body") == done + 1  # nothing but the response's end follows [DONE]
+    assert order[-3:] == ["log: chat completion", "metrics", "end of body"], order
     # The closing events (the finish chunk and [DONE]) leave in one write.
     closing = bodies[-2].decode()
     assert '"finish_reason":"stop"' in closing
     assert closing.endswith("data: [DONE]\n\n")
+
+
+def test_an_answers_log_line_and_metrics_are_written_before_it_ends(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    body = {"model": "claude", "messages": [{"role": "user", "content": "one two"}]}
+
+    status, order, _ = _record_order(body, capsys)
+
+    assert status == 200
+    assert order == ["log: chat completion", "metrics", "end of body"], order
+
+
+def test_an_error_answers_metrics_are_written_before_it_ends(
+    bedrock: FakeBedrockRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bedrock.always(CLAUDE, br.ACCESS_DENIED)
+    body = {"model": "claude", "messages": [{"role": "user", "content": "one two"}]}
+
+    status, order, _ = _record_order(body, capsys)
+
+    assert status == 403
+    assert order[-2:] == ["metrics", "end of body"], order

@@ -4,7 +4,7 @@ They are made from botocore sessions, not boto3's: boto3's import brings s3trans
 multiprocessing along, about 25 ms of every cold start, for nothing a client here needs (a boto3
 client is this same botocore client).
 
-The sessions read botocore's data files through :class:`DataLoader`, which saves about 30 ms of
+The sessions read botocore's data files through :class:`DataLoader`, which saves about 45 ms of
 the first client's creation (see there).
 
 A model with a ``role_arn`` is called with credentials from STS AssumeRole. They are botocore

@@ -154,7 +154,7 @@ def test_a_first_client_lists_only_its_own_services_directory(
 
     assert listed  # the service's own directory, for its API versions
     assert data_root not in listed
-    assert all(path == os.path.join(data_root, "bedrock-runtime") for path in listed), listed
+    assert all(os.path.basename(path) == "bedrock-runtime" for path in listed), listed
 
 
 def test_an_unknown_service_is_refused_with_the_known_ones_listed() -> None:

@@ -25,7 +25,7 @@ from lambda_src.exceptions import (
     UnknownRouteError,
 )
 from lambda_src.responses import error_body, error_response, json_response
-from lambda_src.telemetry import logger, metrics
+from lambda_src.telemetry import logger, write_request_metrics
 from lambda_src.upstream import DEFAULT_BUDGET_SECONDS
 
 INTERNAL_ERROR = "The server had an error processing your request."
@@ -92,7 +92,7 @@ class RequestScope:
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Before the answer's end, not after it: once the adapter has the whole answer,
                 # Lambda may freeze the environment before work left for later has run.
-                _flush_metrics()
+                write_request_metrics()
             await send(message)
 
         try:
@@ -113,13 +113,6 @@ class RequestScope:
             else:
                 unexpected(err)  # the answer is under way: log it; the stream ends here
         finally:
-            _flush_metrics()  # what an answer that never ended (the client left) recorded
+            write_request_metrics()  # what an answer that never ended (the client left) recorded
             logger.thread_safe_clear_keys()
             request_context.bind(None)
-
-
-def _flush_metrics() -> None:
-    if metrics.metric_set:
-        metrics.flush_metrics()
-    else:
-        metrics.clear_metrics()  # dimensions added by a call that then failed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,6 +104,17 @@ def upstream_call(spec: ModelSpec, operation: str) -> Iterator[UpstreamCall]:
         raise
     call.latency_ms = (time.perf_counter() - start) * 1000
     record_success(spec, call)
+
+
+def write_request_metrics() -> None:
+    """The request's metrics as one EMF line, out of the process now. Powertools prints it, and
+    in Lambda stdout is a pipe, which Python buffers: a line left there would wait for the next
+    request's output, after Lambda may have frozen or shut down the environment."""
+    if metrics.metric_set:
+        metrics.flush_metrics()
+        sys.stdout.flush()
+    else:
+        metrics.clear_metrics()  # dimensions added by a call that then failed
 
 
 def _count_error(spec: ModelSpec, error_type: str) -> None:

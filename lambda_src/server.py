@@ -16,8 +16,10 @@ loop's thread, under a timer for the deadline (:func:`lambda_src.upstream.call_o
 from __future__ import annotations
 
 import gc
+import io
 import os
 import socket
+import sys
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -76,8 +78,16 @@ def listening_socket(port: int, host: str = HOST) -> socket.socket:
 
 
 def serve(app: App, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM."""
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM.
+
+    stdout becomes line-buffered first. It is a pipe in Lambda, which Python buffers in blocks,
+    and Powertools prints its metric lines (EMF) without flushing: a request's metrics would wait
+    for the next request's log line, after Lambda may have frozen or shut down the environment.
+    """
     import uvicorn  # here, so that it is imported with the collector held too
+
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
 
     config = uvicorn.Config(
         app,

@@ -98,7 +98,9 @@ def test_a_failed_first_request_still_switches_the_collector_on(collector: None)
 
 
 @contextlib.contextmanager
-def _function_process(stdout: int | None = subprocess.DEVNULL) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def _function_process(
+    stdout: int | None = subprocess.DEVNULL,
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``python -m lambda_src.server`` as the Lambda Web Adapter starts it, ready; and its URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -166,10 +168,8 @@ def test_a_requests_log_line_and_metrics_leave_the_process_before_its_answer_end
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + 10
         while not _has_log_and_metrics(seen) and time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(queue.Empty):
                 seen.append(json.loads(lines.get(timeout=0.1)))
-            except queue.Empty:
-                pass
         assert process.poll() is None  # nothing was flushed by the process ending
 
     assert _has_log_and_metrics(seen), seen

@@ -253,12 +253,13 @@ def overhead(bedrock_url: str, base_url: str, requests: int, tmp: Path) -> None:
             subprocess.run([sys.executable, "-c", code], env=mode_env, stdout=log, check=True, cwd=REPO_ROOT)
         run = json.loads(result.read_text())
         added = (_pct(run["app"], 0.5) - _pct(run["direct"], 0.5)) * 1000
+        ratio = _pct(run["app"], 0.5) / _pct(run["direct"], 0.5)
         print(f"  in process, {label}:")
         print(_row("direct boto3 converse", run["direct"]))
         print(_row("through the app", run["app"]))
         print(_row("an empty call through the deadline", run["hand_off"]))
         target = " (target < 0.5 ms)" if on_loop_thread else ""
-        print(f"  added at p50 in process: {added:.3f} ms{target}")
+        print(f"  added at p50 in process: {added:.3f} ms{target}; ratio p50 {ratio:.3f}")
 
     client = boto3.client(
         "bedrock-runtime",

@@ -83,6 +83,8 @@ def serve(app: App, sock: socket.socket) -> None:
     stdout becomes line-buffered first. It is a pipe in Lambda, which Python buffers in blocks,
     and Powertools prints its metric lines (EMF) without flushing: a request's metrics would wait
     for the next request's log line, after Lambda may have frozen or shut down the environment.
+    (The Python runtime's own handler loop, awslambdaric's ``bootstrap.run``, unbuffers stdout
+    for handlers; a process started through the adapter's wrapper, like this one, is on its own.)
     """
     import uvicorn  # here, so that it is imported with the collector held too
 

@@ -26,7 +26,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import JSONFileLoader, Loader
+from botocore.loaders import JSONFileLoader, Loader, create_loader
 
 from lambda_src import request_context
 from lambda_src.lru import Lru
@@ -103,24 +103,18 @@ class _KnownServices:
 class DataLoader(Loader):  # type: ignore[misc]  # botocore is untyped
     """botocore's loader of service models and endpoint data, faster to its first client."""
 
-    def __init__(self, extra_search_paths: list[str] | None = None) -> None:
-        super().__init__(extra_search_paths=extra_search_paths, file_loader=_JsonFiles())
+    FILE_LOADER_CLASS = _JsonFiles
 
     def list_available_services(self, type_name: str) -> _KnownServices:
         return _KnownServices(self, type_name)
 
 
 def new_session() -> botocore.session.Session:
-    """A botocore session that reads its data files with :class:`DataLoader`; ``AWS_DATA_PATH``
-    still adds search paths, as botocore's own loader does."""
+    """A botocore session that reads its data files with :class:`DataLoader`, from the search
+    paths botocore's own loader would use (``AWS_DATA_PATH`` first, read by botocore)."""
     session = botocore.session.Session()
-    data_path = session.get_config_variable("data_path")
-    extra = (
-        [os.path.expanduser(os.path.expandvars(path)) for path in data_path.split(os.pathsep)]
-        if data_path
-        else None
-    )
-    session.register_component("data_loader", DataLoader(extra))
+    search_paths = create_loader(session.get_config_variable("data_path")).search_paths
+    session.register_component("data_loader", DataLoader(search_paths, include_default_search_paths=False))
     return session
 
 

@@ -185,5 +185,8 @@ def test_the_data_path_setting_still_adds_search_paths(
 
     session = new_session()
 
-    assert "made-up-service" in session.get_component("data_loader").list_available_services("service-2")
+    loader = session.get_component("data_loader")
+    assert loader.search_paths[:2] == [str(tmp_path), os.path.expanduser("~/nowhere")]
+    assert loader.search_paths[2:] == botocore.loaders.Loader().search_paths  # botocore's own follow
+    assert "made-up-service" in loader.list_available_services("service-2")
     assert session.get_service_model("made-up-service").metadata["endpointPrefix"] == "made-up"

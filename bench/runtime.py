@@ -196,7 +196,8 @@ async def main():
     from lambda_src import upstream
     if {on_loop_thread}:
         upstream.call_on_loop_thread()  # as lambda_src.server does in Lambda
-        sys.stdout.reconfigure(line_buffering=True)  # as lambda_src.server.serve does
+        from lambda_src.server import line_buffered_stdout
+        line_buffered_stdout()  # as lambda_src.server.serve does
     # One event loop and root task for the whole run, as under uvicorn (worker threads are reused).
     for _ in range(100):
         await through_app(); direct()

@@ -77,20 +77,24 @@ def listening_socket(port: int, host: str = HOST) -> socket.socket:
     return sock
 
 
-def serve(app: App, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM.
+def line_buffered_stdout() -> None:
+    """Each line printed to stdout leaves the process as it is written.
 
-    stdout becomes line-buffered first. It is a pipe in Lambda, which Python buffers in blocks,
-    and Powertools prints its metric lines (EMF) without flushing: a request's metrics would wait
-    for the next request's log line, after Lambda may have frozen or shut down the environment.
-    (The Python runtime's own handler loop, awslambdaric's ``bootstrap.run``, unbuffers stdout
-    for handlers; a process started through the adapter's wrapper, like this one, is on its own.)
+    In Lambda stdout is a pipe, which Python buffers in blocks, and Powertools prints its metric
+    lines (EMF) without flushing: a request's metrics would wait for the next request's log line,
+    after Lambda may have frozen or shut down the environment. (The Python runtime's own handler
+    loop, awslambdaric's ``bootstrap.run``, unbuffers stdout for handlers; a process started
+    through the adapter's wrapper, like this one, is on its own.)
     """
-    import uvicorn  # here, so that it is imported with the collector held too
-
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
 
+
+def serve(app: App, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM, with :func:`line_buffered_stdout`."""
+    import uvicorn  # here, so that it is imported with the collector held too
+
+    line_buffered_stdout()
     config = uvicorn.Config(
         app,
         log_config=None,  # the app logs JSON through Powertools; uvicorn's own lines are not needed

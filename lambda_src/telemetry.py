@@ -107,7 +107,7 @@ def upstream_call(spec: ModelSpec, operation: str) -> Iterator[UpstreamCall]:
 
 def write_request_metrics() -> None:
     """The request's metrics as one EMF line on stdout (line-buffered by
-    :func:`lambda_src.server.serve`, so the line leaves the process as it is written)."""
+    :func:`lambda_src.server.line_buffered_stdout`, so the line leaves the process as it is written)."""
     if metrics.metric_set:
         metrics.flush_metrics()
     else:
